@@ -1,0 +1,1 @@
+"""reading-list: a static-site generator for curated reading lists of research papers."""

@@ -1,0 +1,118 @@
+"""Writing new entries: permanent ids from titles and stable, readable YAML.
+
+Used by ``reading-list add`` and ``import`` (and to build the default list), so every entry a
+tool writes looks like one a person would write, and loads back to the same values.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from slugify import slugify
+
+MAX_SLUG = 60
+# Relative to papers/<id>.yaml, so editors validate offline and forks need no edit.
+SCHEMA_URL = "../generator/schema.json"
+FIELD_ORDER = ("title", "authors", "authors_incomplete", "published", "added", "arxiv", "doi",
+               "url", "venue", "links", "category", "tags", "abstract", "note", "aliases")
+
+
+def make_id(title: str, taken: Iterable[str] = ()) -> str:
+    """A short readable id for a title, unique against ``taken``.
+
+    A title with a short name before its colon ("TrojanStego: Your Language Model ...") uses
+    that name; otherwise the whole title, cut at a word boundary to at most 60 characters.
+    """
+    used = set(taken)
+    candidates = []
+    head, sep, _ = title.partition(":")
+    if sep and 1 <= len(head.split()) <= 4:
+        candidates.append(_cut(slugify(head)))
+    candidates.append(_cut(slugify(title)) or "paper")
+    for candidate in candidates:
+        if candidate and candidate not in used:
+            return candidate
+    base = candidates[-1][: MAX_SLUG - 4].rstrip("-")
+    n = 2
+    while f"{base}-{n}" in used:
+        n += 1
+    return f"{base}-{n}"
+
+
+def _cut(slug: str) -> str:
+    """Cut a slug to MAX_SLUG characters at a word boundary (never skipping a word)."""
+    if len(slug) <= MAX_SLUG:
+        return slug
+    words = slug[: MAX_SLUG + 1].split("-")[:-1]
+    while len(words) > 1 and words[-1] in _DANGLING:
+        words.pop()
+    return "-".join(words) or slug[:MAX_SLUG]
+
+
+_DANGLING = {"a", "an", "and", "at", "by", "for", "from", "in", "into", "of", "on", "or",
+             "the", "to", "via", "with"}
+
+
+def _quote(text: str) -> str:
+    # A JSON string is a valid YAML double-quoted scalar.
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _item(text: str) -> str:
+    """A list item: slugs stay plain (``[watermarking, fingerprinting]``), the rest quoted."""
+    if re.fullmatch(r"[a-z][a-z0-9-]*", text) and text not in _YAML_WORDS:
+        return text
+    return _quote(text)
+
+
+_YAML_WORDS = {"null", "true", "false", "yes", "no", "on", "off", "y", "n"}
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}(-[0-9]{2}){0,2}", value):
+        return value  # dates read back as text under our loader
+    return _item(str(value))
+
+
+def _block(text: str, indent: str = "  ", width: int = 92) -> str:
+    """A folded block scalar that loads back to exactly ``text`` (single-spaced paragraphs)."""
+    paragraphs = text.split("\n\n")
+    lines: list[str] = []
+    for i, para in enumerate(paragraphs):
+        if i:
+            lines.append("")
+        lines.extend(textwrap.wrap(para, width=width, break_long_words=False,
+                                   break_on_hyphens=False) or [""])
+    return ">-\n" + "\n".join(indent + line if line else "" for line in lines)
+
+
+def dump_entry(fields: Mapping[str, Any], schema_url: str | None = SCHEMA_URL) -> str:
+    """Render an entry as YAML in the canonical field order."""
+    out: list[str] = []
+    if schema_url:
+        out.append(f"# yaml-language-server: $schema={schema_url}")
+    for key in FIELD_ORDER:
+        if key not in fields or fields[key] is None or fields[key] == [] or fields[key] == {}:
+            continue
+        value = fields[key]
+        if key in ("abstract", "note"):
+            out.append(f"{key}: {_block(value)}")
+        elif isinstance(value, Mapping):
+            out.append(f"{key}:")
+            out.extend(f"  {k}: {_quote(v)}" for k, v in sorted(value.items()))
+        elif isinstance(value, list | tuple):
+            flow = "[" + ", ".join(_item(v) for v in value) + "]"
+            if len(key) + len(flow) <= 96:
+                out.append(f"{key}: {flow}")
+            else:
+                out.append(f"{key}:")
+                out.extend(f"  - {_item(v)}" for v in value)
+        else:
+            out.append(f"{key}: {_scalar(value)}")
+    return "\n".join(out) + "\n"

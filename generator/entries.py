@@ -1,0 +1,592 @@
+"""Paper entries: the data model, the taxonomy, and loading with every problem reported.
+
+``load_collection`` reads ``papers/*.yaml`` and ``papers/taxonomy.yml`` and returns a frozen
+:class:`Collection` plus a list of :class:`Problem`. Nothing downstream touches raw dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from .files import KeyPath, Located, YamlError, load_yaml
+
+ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+MAX_ID_LENGTH = 80
+ARXIV_VERSION_RE = re.compile(r"v[0-9]+$")
+NEAR_DUPLICATE_RATIO = 0.92
+EXPECTED_HINTS = {
+    "authors": "add authors: [First Author, Second Author]",
+    "published": "add published: YYYY-MM (the first version's date, no more precise than known)",
+    "identifier": "add arxiv:, doi: or url: so readers can find the paper",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with an input file, with where it is and how to fix it."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+    hint: str = ""
+    severity: str = "error"  # "error" fails a check; "warning" is a to-do
+
+    def format(self) -> str:
+        """``path:line:col: severity: message (hint)``."""
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}{hint}"
+
+    def format_github(self) -> str:
+        """A GitHub Actions workflow command that annotates the line in a pull request."""
+        text = self.message + (f" ({self.hint})" if self.hint else "")
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        path = self.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+        kind = "error" if self.severity == "error" else "warning"
+        return f"::{kind} file={path},line={self.line},col={self.col}::{text}"
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A date known to the year, the month or the day."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @classmethod
+    def parse(cls, value: str | int) -> PartialDate:
+        """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (already validated by the schema)."""
+        parts = [int(p) for p in str(value).split("-")]
+        date = cls(*parts)
+        date.earliest()  # raises ValueError for 2025-02-30
+        return date
+
+    def earliest(self) -> dt.date:
+        """The first day this date could mean."""
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    @property
+    def iso(self) -> str:
+        """The date as written: 2025, 2025-05 or 2025-05-27."""
+        out = f"{self.year:04d}"
+        if self.month:
+            out += f"-{self.month:02d}"
+        if self.day:
+            out += f"-{self.day:02d}"
+        return out
+
+    def __str__(self) -> str:
+        return self.iso
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One validated entry of the list. Built only by the loader."""
+
+    id: str  #: the file stem: permanent id and URL (/papers/<id>/)
+    source: str  #: path of the YAML file, relative to the project, for edit links
+    title: str
+    abstract: str
+    category: str
+    tags: tuple[str, ...]
+    added: dt.date
+    authors: tuple[str, ...] = ()
+    authors_incomplete: bool = False  #: the authors list is known to be partial
+    published: PartialDate | None = None
+    arxiv: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    venue: str | None = None
+    links: tuple[tuple[str, str], ...] = ()  #: (kind, url) pairs, sorted by kind
+    note: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def year(self) -> int | None:
+        """The publication year, when known."""
+        return self.published.year if self.published else None
+
+    @property
+    def arxiv_url(self) -> str | None:
+        return f"https://arxiv.org/abs/{self.arxiv}" if self.arxiv else None
+
+    @property
+    def pdf_url(self) -> str | None:
+        """A PDF link: an explicit ``links.pdf``, else arXiv's."""
+        explicit = dict(self.links).get("pdf")
+        if explicit:
+            return explicit
+        return f"https://arxiv.org/pdf/{self.arxiv}" if self.arxiv else None
+
+    @property
+    def doi_url(self) -> str | None:
+        return f"https://doi.org/{self.doi}" if self.doi else None
+
+    @property
+    def main_url(self) -> str | None:
+        """The best external page of the paper: DOI, else arXiv, else ``url``."""
+        return self.doi_url or self.arxiv_url or self.url
+
+    @property
+    def date_key(self) -> dt.date:
+        """The publication date for sorting (the addition date when unknown)."""
+        return self.published.earliest() if self.published else self.added
+
+
+@dataclass(frozen=True)
+class Category:
+    slug: str
+    title: str
+    description: str
+    order: int
+
+
+@dataclass(frozen=True)
+class Tag:
+    slug: str
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """The declared categories (in display order) and tags (by slug)."""
+
+    categories: tuple[Category, ...]
+    tags: tuple[Tag, ...]
+
+    @cached_property
+    def category_by_slug(self) -> dict[str, Category]:
+        return {c.slug: c for c in self.categories}
+
+    @cached_property
+    def tag_by_slug(self) -> dict[str, Tag]:
+        return {t.slug: t for t in self.tags}
+
+
+@dataclass(frozen=True)
+class Collection:
+    """Every valid paper (sorted by id) and the taxonomy they use."""
+
+    papers: tuple[Paper, ...]
+    taxonomy: Taxonomy
+
+    @cached_property
+    def by_id(self) -> dict[str, Paper]:
+        return {p.id: p for p in self.papers}
+
+    @cached_property
+    def by_category(self) -> dict[str, tuple[Paper, ...]]:
+        """Papers per category slug, newest additions first (every category present)."""
+        groups: dict[str, list[Paper]] = {c.slug: [] for c in self.taxonomy.categories}
+        for paper in self.papers:
+            groups.setdefault(paper.category, []).append(paper)
+        return {k: tuple(sorted(v, key=newest_first)) for k, v in groups.items()}
+
+    @cached_property
+    def by_tag(self) -> dict[str, tuple[Paper, ...]]:
+        """Papers per tag slug, newest additions first (every declared tag present)."""
+        groups: dict[str, list[Paper]] = {t.slug: [] for t in self.taxonomy.tags}
+        for paper in self.papers:
+            for tag in paper.tags:
+                groups.setdefault(tag, []).append(paper)
+        return {k: tuple(sorted(v, key=newest_first)) for k, v in groups.items()}
+
+    @cached_property
+    def newest(self) -> tuple[Paper, ...]:
+        """All papers, newest additions first (then newest publication, then id)."""
+        return tuple(sorted(self.papers, key=newest_first))
+
+
+def newest_first(paper: Paper) -> tuple[int, int, str]:
+    """Sort key: newest ``added`` first, then newest publication, then id."""
+    return (-paper.added.toordinal(), -paper.date_key.toordinal(), paper.id)
+
+
+@dataclass
+class _Problems:
+    """Collects problems for one file, resolving key paths to positions."""
+
+    path: str
+    located: Located | None = None
+    items: list[Problem] = field(default_factory=list)
+
+    def add(self, where: KeyPath, message: str, hint: str = "", severity: str = "error",
+            key: bool = False) -> None:
+        if self.located is None:
+            line, col = 1, 1
+        elif key:
+            line, col = self.located.key_pos(where)
+        else:
+            line, col = self.located.pos(where)
+        self.items.append(Problem(self.path, line, col, message, hint, severity))
+
+
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema of an entry, as shipped in the package."""
+    return json.loads(resources.files("generator").joinpath("schema.json").read_text("utf-8"))
+
+
+_VALIDATOR: Draft202012Validator | None = None
+
+
+def _validator() -> Draft202012Validator:
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        _VALIDATOR = Draft202012Validator(load_schema())
+    return _VALIDATOR
+
+
+_TYPE_NAMES = {str: "text", int: "a number", float: "a number", bool: "true/false",
+               list: "a list", dict: "a mapping", type(None): "empty"}
+
+
+def _schema_problems(data: dict[str, Any], out: _Problems) -> None:
+    props = load_schema_props()
+    for err in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path))):
+        where: KeyPath = tuple(err.absolute_path)
+        top = str(where[0]) if where else ""
+        hint = props.get(top, {}).get("x-hint", "")
+        label = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in where)
+        label = label.replace(".[", "[")
+        if err.validator == "required":
+            missing = re.search(r"'([^']+)'", err.message)
+            name = missing.group(1) if missing else "?"
+            out.add((), f"missing required field '{name}'",
+                    props.get(name, {}).get("x-hint", ""))
+        elif err.validator == "additionalProperties" and not where:
+            allowed = sorted(props)
+            for name in sorted(set(data) - set(allowed)):
+                close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+                out.add((name,), f"unknown field '{name}'",
+                        f"did you mean '{close[0]}'?" if close else
+                        "allowed fields: " + ", ".join(allowed), key=True)
+        elif err.validator == "type":
+            got = _TYPE_NAMES.get(type(err.instance), type(err.instance).__name__)
+            extra = ""
+            if isinstance(err.instance, int | float) and top in ("arxiv", "doi"):
+                extra = f'quote it: {top}: "..."; unquoted it is read as a number'
+            out.add(where, f"'{label}' must be {_expected(err.validator_value)}, not {got}",
+                    extra or hint)
+        elif err.validator == "minItems":
+            out.add(where, f"'{label}' needs at least {err.validator_value} item(s)", hint)
+        elif err.validator == "uniqueItems":
+            out.add(where, f"'{label}' lists the same value twice", "remove the repeat")
+        elif err.validator == "minLength":
+            out.add(where, f"'{label}' is empty", hint)
+        elif err.validator == "maxLength":
+            out.add(where, f"'{label}' is longer than {err.validator_value} characters", hint)
+        elif err.validator == "propertyNames":
+            out.add(where, f"invalid key {err.instance!r} in '{label}'",
+                    "keys are lowercase words such as code, project, pdf", key=True)
+        else:
+            shown = err.instance if isinstance(err.instance, str | int | float) else ""
+            if top == "arxiv" and isinstance(shown, str) and ARXIV_VERSION_RE.search(shown):
+                hint = f"drop the version suffix: \"{ARXIV_VERSION_RE.sub('', shown)}\""
+            if top == "links" or top == "url":
+                hint = "links must start with http:// or https://"
+            out.add(where, f"invalid '{label}': {shown!r}" if shown != "" else
+                    f"invalid '{label}'", hint)
+
+
+def _expected(value: Any) -> str:
+    names = {"string": "text", "array": "a list", "object": "a mapping",
+             "boolean": "true or false", "integer": "a whole number", "number": "a number"}
+    if isinstance(value, list):
+        return " or ".join(names.get(v, v) for v in value)
+    return names.get(value, value)
+
+
+_PROPS: dict[str, Any] | None = None
+
+
+def load_schema_props() -> dict[str, Any]:
+    global _PROPS
+    if _PROPS is None:
+        _PROPS = load_schema()["properties"]
+    return _PROPS
+
+
+def normalize_space(text: str) -> str:
+    """Collapse runs of whitespace inside paragraphs; keep blank-line paragraph breaks."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+
+
+def _did_you_mean(value: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def _entry_id_problems(stem: str, out: _Problems) -> None:
+    if not ID_RE.match(stem) or len(stem) > MAX_ID_LENGTH:
+        out.add((), f"file name '{stem}' is not a valid permanent id",
+                f"use lowercase letters, digits and single hyphens, at most {MAX_ID_LENGTH} "
+                "characters, e.g. trojanstego.yaml")
+
+
+def parse_entry(stem: str, source: str, located: Located, taxonomy: Taxonomy | None,
+                today: dt.date, out: _Problems) -> Paper | None:
+    """Validate one loaded entry; return a :class:`Paper` when it has no errors."""
+    data = located.data
+    errors_before = sum(p.severity == "error" for p in out.items)
+    _entry_id_problems(stem, out)
+    if not isinstance(data, dict):
+        out.add((), "an entry must be a YAML mapping of fields" if data is not None
+                else "file is empty", "start from the example in CONTRIBUTING.md")
+        return None
+    _schema_problems(data, out)
+    published = added = None
+    if isinstance(data.get("added"), str):
+        try:
+            added = dt.date.fromisoformat(data["added"])
+        except ValueError:
+            out.add(("added",), f"'added' is not a real date: {data['added']!r}",
+                    "YYYY-MM-DD")
+    if isinstance(data.get("published"), str | int):
+        try:
+            published = PartialDate.parse(data["published"])
+        except (ValueError, TypeError):
+            out.add(("published",), f"'published' is not a real date: {data['published']!r}",
+                    "YYYY, YYYY-MM or YYYY-MM-DD")
+    if added and added > today:
+        out.add(("added",), f"'added' is {added}, after today ({today})",
+                "use the day the paper joined the list")
+    if added and published and published.earliest() > added:
+        out.add(("published",), f"'published' ({published}) is after 'added' ({added})",
+                "a paper cannot join the list before it exists")
+    if taxonomy is not None:
+        category = data.get("category")
+        if isinstance(category, str) and category and category not in \
+                taxonomy.category_by_slug:
+            out.add(("category",), f"unknown category '{category}'",
+                    _did_you_mean(category, list(taxonomy.category_by_slug))
+                    or "declare it in papers/taxonomy.yml")
+        tags = data.get("tags")
+        if isinstance(tags, list):
+            for i, tag in enumerate(tags):
+                if isinstance(tag, str) and tag and tag not in taxonomy.tag_by_slug:
+                    out.add(("tags", i), f"unknown tag '{tag}'",
+                            _did_you_mean(tag, list(taxonomy.tag_by_slug))
+                            or "declare it in papers/taxonomy.yml")
+    note = data.get("note")
+    if isinstance(note, str) and re.search(r"<[A-Za-z!/?]", note):
+        out.add(("note",), "notes are Markdown without HTML tags",
+                "remove the <...> markup; use Markdown for emphasis and links")
+    for name in ("title", "abstract"):
+        if isinstance(data.get(name), str) and not data[name].strip():
+            out.add((name,), f"'{name}' is blank", load_schema_props()[name]["x-hint"])
+    # Expected fields: gaps are a to-do list, not a failure.
+    if "authors" not in data:
+        out.add((), "no authors yet", EXPECTED_HINTS["authors"], "warning")
+    if "published" not in data:
+        out.add((), "no publication date yet", EXPECTED_HINTS["published"], "warning")
+    if not any(k in data for k in ("arxiv", "doi", "url")):
+        out.add((), "no arXiv id, DOI or URL yet", EXPECTED_HINTS["identifier"], "warning")
+    if sum(p.severity == "error" for p in out.items) > errors_before:
+        return None
+    assert added is not None  # guaranteed by the schema check above
+    links = data.get("links") or {}
+    return Paper(
+        id=stem,
+        source=source,
+        title=normalize_space(data["title"]),
+        abstract=normalize_space(data["abstract"]),
+        category=data["category"],
+        tags=tuple(data["tags"]),
+        added=added,
+        authors=tuple(" ".join(a.split()) for a in data.get("authors") or ()),
+        authors_incomplete=bool(data.get("authors_incomplete", False)),
+        published=published,
+        arxiv=data.get("arxiv"),
+        doi=data.get("doi"),
+        url=data.get("url"),
+        venue=data.get("venue"),
+        links=tuple(sorted(links.items())),
+        note=data["note"].strip() if data.get("note") else None,
+        aliases=tuple(data.get("aliases") or ()),
+    )
+
+
+TAXONOMY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["categories", "tags"],
+    "properties": {
+        "categories": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["slug", "title", "description"],
+            "properties": {
+                "slug": {"type": "string", "pattern": ID_RE.pattern},
+                "title": {"type": "string", "minLength": 1},
+                "description": {"type": "string", "minLength": 1},
+                "order": {"type": "integer"},
+            }}},
+        "tags": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["slug", "title"],
+            "properties": {
+                "slug": {"type": "string", "pattern": ID_RE.pattern},
+                "title": {"type": "string", "minLength": 1},
+                "description": {"type": "string"},
+            }}},
+    },
+}
+
+
+def load_taxonomy(path: Path, display: str | None = None) -> tuple[Taxonomy | None,
+                                                                     list[Problem]]:
+    """Load ``taxonomy.yml``; returns the taxonomy (None on errors) and its problems."""
+    out = _Problems(display or str(path))
+    try:
+        out.located = load_yaml(path)
+    except FileNotFoundError:
+        out.add((), "taxonomy file not found",
+                "create papers/taxonomy.yml with categories: and tags:")
+        return None, out.items
+    except YamlError as exc:
+        out.items.append(Problem(out.path, exc.line, exc.col, exc.message, exc.hint))
+        return None, out.items
+    data = out.located.data
+    for err in Draft202012Validator(TAXONOMY_SCHEMA).iter_errors(data):
+        where = tuple(err.absolute_path)
+        out.add(where, f"taxonomy: {err.message}",
+                "each category needs slug, title, description (and optional order); "
+                "each tag needs slug and title")
+    if out.items:
+        return None, out.items
+    categories = []
+    for i, c in enumerate(data["categories"]):
+        categories.append(Category(c["slug"], normalize_space(c["title"]),
+                                   normalize_space(c["description"]), c.get("order", i + 1)))
+    tags = [Tag(t["slug"], normalize_space(t["title"]), normalize_space(t.get("description")
+                                                                         or ""))
+            for t in data["tags"]]
+    for kind, items in (("categories", categories), ("tags", tags)):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.slug in seen:
+                out.add((kind, i, "slug"), f"{kind[:-1] if kind == 'tags' else 'category'} "
+                        f"'{item.slug}' is declared twice", "remove one of them")
+            seen.add(item.slug)
+    if out.items:
+        return None, out.items
+    categories.sort(key=lambda c: (c.order, c.slug))
+    tags.sort(key=lambda t: t.slug)
+    return Taxonomy(tuple(categories), tuple(tags)), out.items
+
+
+def _display(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
+                    root: Path | None = None) -> tuple[Collection | None, list[Problem]]:
+    """Load and cross-check entries; returns the collection (None on errors) and problems.
+
+    ``root`` is the project folder: problem paths and ``Paper.source`` are relative to it.
+    """
+    taxonomy, problems = load_taxonomy(taxonomy_path, _display(taxonomy_path, root))
+    papers: list[Paper] = []
+    positions: dict[str, _Problems] = {}
+    for path in sorted(files):
+        source = _display(path, root)
+        out = _Problems(source)
+        positions[path.stem] = out
+        try:
+            out.located = load_yaml(path)
+        except YamlError as exc:
+            out.items.append(Problem(source, exc.line, exc.col, exc.message, exc.hint))
+        except OSError as exc:
+            out.items.append(Problem(source, 1, 1, f"cannot read file: {exc.strerror}"))
+        else:
+            paper = parse_entry(path.stem, source, out.located, taxonomy, today, out)
+            if paper is not None:
+                papers.append(paper)
+        problems.extend(out.items)
+    problems.extend(_cross_checks(papers, positions))
+    problems.sort(key=lambda p: (p.path, p.line, p.col, p.message))
+    if taxonomy is None or any(p.severity == "error" for p in problems):
+        return None, problems
+    return Collection(tuple(sorted(papers, key=lambda p: p.id)), taxonomy), problems
+
+
+def _cross_checks(papers: list[Paper], outs: dict[str, _Problems]) -> list[Problem]:
+    """Uniqueness of ids, aliases, arXiv ids and DOIs; near-duplicate titles."""
+    found: list[Problem] = []
+    owners: dict[tuple[str, str], str] = {}
+    for paper in sorted(papers, key=lambda p: p.id):
+        out = _Problems(paper.source, outs[paper.id].located)
+        keys = [("id", paper.id, ())] + [("alias", a, ("aliases", i))
+                                          for i, a in enumerate(paper.aliases)]
+        for kind, value, where in keys:
+            other = owners.get(("id", value))
+            if other and other != paper.id:
+                out.add(where, f"{kind} '{value}' is already used by papers/{other}.yaml",
+                        "ids and aliases must be unique")
+            owners.setdefault(("id", value), paper.id)
+        for name in ("arxiv", "doi"):
+            value = getattr(paper, name)
+            if value is None:
+                continue
+            norm = value.lower()
+            other = owners.get((name, norm))
+            if other:
+                out.add((name,), f"{name} {value} is already on the list as "
+                        f"papers/{other}.yaml", "one entry per paper: merge the two")
+            else:
+                owners[(name, norm)] = paper.id
+        found.extend(out.items)
+    found.extend(_near_duplicate_titles(papers, outs))
+    return found
+
+
+def title_key(title: str) -> str:
+    """A title reduced to lowercase letters and digits, for duplicate detection."""
+    return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
+
+
+def _near_duplicate_titles(papers: list[Paper], outs: dict[str, _Problems]) -> list[Problem]:
+    """Flag titles that are (nearly) the same; compares only pairs sharing a rare word."""
+    keys = {p.id: title_key(p.title) for p in papers}
+    index: dict[str, list[str]] = defaultdict(list)
+    for pid in sorted(keys):
+        for word in set(keys[pid].split()):
+            index[word].append(pid)
+    found: list[Problem] = []
+    seen: set[tuple[str, str]] = set()
+    for pid in sorted(keys):
+        words = sorted(set(keys[pid].split()), key=lambda w: (len(index[w]), w))[:3]
+        for word in words:
+            for other in index[word]:
+                pair = (min(pid, other), max(pid, other))
+                if other == pid or pair in seen:
+                    continue
+                seen.add(pair)
+                a, b = keys[pair[0]], keys[pair[1]]
+                ratio = 1.0 if a == b else difflib.SequenceMatcher(None, a, b).ratio()
+                if ratio >= NEAR_DUPLICATE_RATIO:
+                    later = max(pair)
+                    out = _Problems(outs[later].path, outs[later].located)
+                    how = "the same as" if ratio == 1 else "nearly the same as"
+                    out.add(("title",), f"title is {how} papers/{min(pair)}.yaml",
+                            "is this the same paper?", "warning")
+                    found.extend(out.items)
+    return found

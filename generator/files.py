@@ -1,0 +1,201 @@
+"""All file input and output: safe YAML with positions, and atomic writes.
+
+Entries come from strangers' pull requests, so YAML is read defensively: a size limit checked
+before reading, strict UTF-8, no anchors or aliases (a "billion laughs" file fails at its first
+anchor instead of expanding), no duplicate keys, and no Python tags. Scalars are resolved the
+way YAML 1.2 editors see them (null, true/false, integers, floats, everything else a string),
+so the JSON Schema we publish for editors means the same thing here: a date stays a string,
+and an unquoted ``2505.20110`` is a number (and gets a "quote it" hint) instead of silently
+losing its trailing zero.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_FILE_BYTES = 256 * 1024
+
+Pos = tuple[int, int]  # 1-based line and column
+KeyPath = tuple[str | int, ...]
+
+_NULL = re.compile(r"^(~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False,
+         "FALSE": False}
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+
+
+class YamlError(Exception):
+    """A file that cannot be read as safe YAML; carries the position of the fault."""
+
+    def __init__(self, message: str, line: int = 1, col: int = 1, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.col = col
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Located:
+    """A loaded YAML document and the position of every value and key in it."""
+
+    data: Any
+    positions: dict[KeyPath, Pos]
+    key_positions: dict[KeyPath, Pos]
+
+    def pos(self, path: KeyPath) -> Pos:
+        """Position of the value at ``path``, or of its nearest located parent."""
+        while path:
+            if path in self.positions:
+                return self.positions[path]
+            path = path[:-1]
+        return self.positions.get((), (1, 1))
+
+    def key_pos(self, path: KeyPath) -> Pos:
+        """Position of the key naming ``path`` (falls back to the value's position)."""
+        return self.key_positions.get(path) or self.pos(path)
+
+
+class _Loader(yaml.SafeLoader):
+    """A composer that refuses anchors and aliases before anything is expanded."""
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            mark = event.start_mark
+            raise YamlError("YAML anchors and aliases are not allowed", mark.line + 1,
+                            mark.column + 1, "write the value out in full")
+        return super().compose_node(parent, index)
+
+
+def _mark(node: yaml.Node) -> Pos:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    if node.tag not in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:null",
+                        "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+                        "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp",
+                        "tag:yaml.org,2002:binary", "tag:yaml.org,2002:value",
+                        "tag:yaml.org,2002:merge"):
+        line, col = _mark(node)
+        raise YamlError(f"YAML tag {node.tag!r} is not allowed", line, col, "remove the tag")
+    value = node.value
+    if node.style is not None:  # quoted or block scalars are always text
+        return value
+    if _NULL.match(value):
+        return None
+    if value in _BOOL:
+        return _BOOL[value]
+    if _INT.match(value):
+        return int(value)
+    if _FLOAT.match(value) and any(ch.isdigit() for ch in value):
+        return float(value)
+    return value
+
+
+def _build(node: yaml.Node, path: KeyPath, located: Located) -> Any:
+    located.positions[path] = _mark(node)
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(child, (*path, i), located) for i, child in enumerate(node.value)]
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                line, col = _mark(key_node)
+                raise YamlError("mapping keys must be plain text", line, col)
+            key = str(key_node.value)
+            if key == "<<":
+                line, col = _mark(key_node)
+                raise YamlError("YAML merge keys (<<) are not allowed", line, col,
+                                "write the fields out in full")
+            if key in result:
+                line, col = _mark(key_node)
+                raise YamlError(f"duplicate key {key!r}", line, col,
+                                "each field may appear only once")
+            located.key_positions[(*path, key)] = _mark(key_node)
+            result[key] = _build(value_node, (*path, key), located)
+        return result
+    raise YamlError("unsupported YAML node")  # pragma: no cover - composer yields only these
+
+
+def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Read a small UTF-8 text file, refusing large or mis-encoded files with a position."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise YamlError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit",
+                        hint="an entry is a few kilobytes; is this the right file?")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise YamlError(f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line, col,
+                        "save the file as UTF-8") from None
+    return text.removeprefix("\ufeff")
+
+
+def load_yaml(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Located:
+    """Load one YAML document with positions. Raises :class:`YamlError` on any fault."""
+    return parse_yaml(read_text(path, max_bytes))
+
+
+def parse_yaml(text: str) -> Located:
+    """Parse YAML text into plain values plus the position of every value and key."""
+    if "\x00" in text:
+        raise YamlError("file contains NUL bytes", hint="save the file as UTF-8 text")
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except YamlError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlError(f"YAML syntax error: {problem}", line, col,
+                        "check indentation, colons and quotes") from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"YAML error: {exc}") from None
+    finally:
+        loader.dispose()
+    located = Located(None, {}, {})
+    if node is None:
+        return located
+    data = _build(node, (), located)
+    return Located(data, located.positions, located.key_positions)
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write a file so readers see the old or the new content, never a half-written one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def iter_entry_files(folder: Path) -> Iterator[Path]:
+    """Entry files directly in ``folder`` (subfolders such as inbox/ are ignored), sorted."""
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix in (".yaml", ".yml") and path.stem != "taxonomy":
+            yield path

@@ -1,0 +1,1 @@
+"""Clients for web APIs: arXiv, Crossref and popularity-signal providers."""
