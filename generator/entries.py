@@ -44,17 +44,27 @@ class Problem:
     severity: str = "error"  # "error" fails a check; "warning" is a to-do
 
     def format(self) -> str:
-        """``path:line:col: severity: message (hint)``."""
+        """``path:line:col: severity: message (hint)``, always one line."""
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message}{hint}"
+        return _one_line(f"{self.path}:{self.line}:{self.col}: {self.severity}: "
+                         f"{self.message}{hint}")
 
     def format_github(self) -> str:
         """A GitHub Actions workflow command that annotates the line in a pull request."""
-        text = self.message + (f" ({self.hint})" if self.hint else "")
-        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        path = self.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+        text = _one_line(self.message + (f" ({self.hint})" if self.hint else ""))
+        text = text.replace("%", "%25")
+        path = _one_line(self.path).replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
         kind = "error" if self.severity == "error" else "warning"
         return f"::{kind} file={path},line={self.line},col={self.col}::{text}"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    """Escape control characters: messages quote untrusted text (keys, values, file names),
+    and a newline or terminal escape in it must not forge or hide output lines."""
+    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 @dataclass(frozen=True, order=True)
@@ -253,11 +263,14 @@ _TYPE_NAMES = {str: "text", int: "a number", float: "a number", bool: "true/fals
                list: "a list", dict: "a mapping", type(None): "empty"}
 
 
-def _schema_problems(data: dict[str, Any], out: _Problems) -> None:
+def _schema_problems(data: dict[str, Any], out: _Problems) -> set[str]:
+    """Report schema violations; returns the top-level fields that have one."""
     props = load_schema_props()
+    bad: set[str] = set()
     for err in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path))):
         where: KeyPath = tuple(err.absolute_path)
         top = str(where[0]) if where else ""
+        bad.add(top)
         hint = props.get(top, {}).get("x-hint", "")
         label = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in where)
         label = label.replace(".[", "[")
@@ -299,6 +312,7 @@ def _schema_problems(data: dict[str, Any], out: _Problems) -> None:
                 hint = "links must start with http:// or https://"
             out.add(where, f"invalid '{label}': {shown!r}" if shown != "" else
                     f"invalid '{label}'", hint)
+    return bad
 
 
 def _expected(value: Any) -> str:
@@ -330,6 +344,12 @@ def _did_you_mean(value: str, options: list[str]) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
+# Anything that starts like a tag, comment or processing instruction counts as raw HTML;
+# Markdown autolinks such as <https://example.org> do not.
+_HTML_RE = re.compile(r"<[A-Za-z!/?]")
+_AUTOLINK_RE = re.compile(r"<(https?://|mailto:)[^<>\s]*>", re.IGNORECASE)
+
+
 def _entry_id_problems(stem: str, out: _Problems) -> None:
     if not ID_RE.match(stem) or len(stem) > MAX_ID_LENGTH:
         out.add((), f"file name '{stem}' is not a valid permanent id",
@@ -345,17 +365,18 @@ def parse_entry(stem: str, source: str, located: Located, taxonomy: Taxonomy | N
     _entry_id_problems(stem, out)
     if not isinstance(data, dict):
         out.add((), "an entry must be a YAML mapping of fields" if data is not None
-                else "file is empty", "start from the example in CONTRIBUTING.md")
+                else "file is empty", "start from the example in docs/entries.md")
         return None
-    _schema_problems(data, out)
+    bad = _schema_problems(data, out)
     published = added = None
-    if isinstance(data.get("added"), str):
+    # Fields the schema already rejected get no second message about the same fault.
+    if isinstance(data.get("added"), str) and "added" not in bad:
         try:
             added = dt.date.fromisoformat(data["added"])
         except ValueError:
             out.add(("added",), f"'added' is not a real date: {data['added']!r}",
                     "YYYY-MM-DD")
-    if isinstance(data.get("published"), str | int):
+    if isinstance(data.get("published"), str | int) and "published" not in bad:
         try:
             published = PartialDate.parse(data["published"])
         except (ValueError, TypeError):
@@ -382,7 +403,7 @@ def parse_entry(stem: str, source: str, located: Located, taxonomy: Taxonomy | N
                             _did_you_mean(tag, list(taxonomy.tag_by_slug))
                             or "declare it in papers/taxonomy.yml")
     note = data.get("note")
-    if isinstance(note, str) and re.search(r"<[A-Za-z!/?]", note):
+    if isinstance(note, str) and _HTML_RE.search(_AUTOLINK_RE.sub("", note)):
         out.add(("note",), "notes are Markdown without HTML tags",
                 "remove the <...> markup; use Markdown for emphasis and links")
     for name in ("title", "abstract"):
@@ -446,6 +467,88 @@ TAXONOMY_SCHEMA: dict[str, Any] = {
 }
 
 
+_TAXONOMY_ITEM_HINTS = {
+    "categories": "each category has slug, title, description and an optional order",
+    "tags": "each tag has slug, title and an optional description",
+}
+_TAXONOMY_FIELD_HINTS = {
+    "slug": "lowercase letters, digits and single hyphens, e.g. model-editing",
+    "title": "a short name shown on the site",
+    "description": "one paragraph on what belongs here",
+    "order": "a whole number: the category's place in the menu",
+}
+
+
+def _taxonomy_problems(data: Any, out: _Problems) -> None:
+    """Schema violations of ``taxonomy.yml``, phrased like entry problems (field + hint)."""
+    errors = Draft202012Validator(TAXONOMY_SCHEMA).iter_errors(data)
+    for err in sorted(errors, key=lambda e: list(map(str, e.absolute_path))):
+        where: KeyPath = tuple(err.absolute_path)
+        if not where:
+            _taxonomy_top_problem(err, data, out)
+            continue
+        kind = str(where[0])
+        if len(where) == 1:  # categories: or tags: itself
+            if err.validator == "minItems":
+                out.add(where, f"'{kind}' is empty", _TAXONOMY_ITEM_HINTS[kind])
+            else:
+                out.add(where, f"'{kind}' must be a list, not "
+                        f"{_TYPE_NAMES.get(type(err.instance), 'that')}",
+                        _TAXONOMY_ITEM_HINTS[kind])
+            continue
+        item = data[kind][where[1]]
+        name = "category" if kind == "categories" else "tag"
+        slug = item.get("slug") if isinstance(item, dict) else None
+        label = f"{name} '{slug}'" if isinstance(slug, str) and slug else \
+            f"{name} #{int(where[1]) + 1}"
+        field_name = str(where[2]) if len(where) > 2 else ""
+        if err.validator == "type" and not field_name:
+            out.add(where, f"{label} must be a mapping of fields, not "
+                    f"{_TYPE_NAMES.get(type(err.instance), 'that')}",
+                    _TAXONOMY_ITEM_HINTS[kind])
+        elif err.validator == "required":
+            missing = re.search(r"'([^']+)'", err.message)
+            field_name = missing.group(1) if missing else "?"
+            out.add(where, f"{label} is missing '{field_name}'",
+                    _TAXONOMY_FIELD_HINTS.get(field_name, _TAXONOMY_ITEM_HINTS[kind]))
+        elif err.validator == "additionalProperties":
+            allowed = sorted(err.schema["properties"])
+            for key in sorted(set(item) - set(allowed)):
+                out.add((*where, key), f"unknown field '{key}' in {label}",
+                        _did_you_mean(key, allowed) or "allowed fields: " + ", ".join(allowed),
+                        key=True)
+        elif err.validator == "pattern":
+            out.add(where, f"{name} slug {err.instance!r} is not a valid slug",
+                    _TAXONOMY_FIELD_HINTS["slug"])
+        elif err.validator == "minLength":
+            out.add(where, f"'{field_name}' of {label} is empty",
+                    _TAXONOMY_FIELD_HINTS.get(field_name, ""))
+        elif err.validator == "type":
+            out.add(where, f"'{field_name}' of {label} must be "
+                    f"{_expected(err.validator_value)}, not "
+                    f"{_TYPE_NAMES.get(type(err.instance), 'that')}",
+                    _TAXONOMY_FIELD_HINTS.get(field_name, ""))
+        else:  # pragma: no cover - the taxonomy schema uses only the keywords above
+            out.add(where, f"{label}: {err.message}", _TAXONOMY_ITEM_HINTS[kind])
+
+
+def _taxonomy_top_problem(err: Any, data: Any, out: _Problems) -> None:
+    if err.validator == "type":
+        out.add((), "the taxonomy must be a mapping with 'categories' and 'tags'" if data
+                is not None else "taxonomy file is empty",
+                "categories: [- slug: ..., title: ..., description: ...], tags: [...]")
+    elif err.validator == "required":
+        missing = re.search(r"'([^']+)'", err.message)
+        kind = missing.group(1) if missing else "?"
+        out.add((), f"taxonomy is missing '{kind}'", _TAXONOMY_ITEM_HINTS.get(kind, ""))
+    else:  # additionalProperties
+        allowed = ["categories", "tags"]
+        for key in sorted(set(data) - set(allowed)):
+            out.add((key,), f"unknown field '{key}' in the taxonomy",
+                    _did_you_mean(key, allowed) or "the taxonomy has categories: and tags:",
+                    key=True)
+
+
 def load_taxonomy(path: Path, display: str | None = None) -> tuple[Taxonomy | None,
                                                                      list[Problem]]:
     """Load ``taxonomy.yml``; returns the taxonomy (None on errors) and its problems."""
@@ -459,14 +562,13 @@ def load_taxonomy(path: Path, display: str | None = None) -> tuple[Taxonomy | No
     except YamlError as exc:
         out.items.append(Problem(out.path, exc.line, exc.col, exc.message, exc.hint))
         return None, out.items
-    data = out.located.data
-    for err in Draft202012Validator(TAXONOMY_SCHEMA).iter_errors(data):
-        where = tuple(err.absolute_path)
-        out.add(where, f"taxonomy: {err.message}",
-                "each category needs slug, title, description (and optional order); "
-                "each tag needs slug and title")
-    if out.items:
+    except OSError as exc:
+        out.add((), f"cannot read taxonomy file: {exc.strerror}")
         return None, out.items
+    data = out.located.data
+    _taxonomy_problems(data, out)
+    if out.items:
+        return None, sorted(out.items)
     categories = []
     for i, c in enumerate(data["categories"]):
         categories.append(Category(c["slug"], normalize_space(c["title"]),
@@ -509,7 +611,7 @@ def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
     for path in sorted(files):
         source = _display(path, root)
         out = _Problems(source)
-        positions[path.stem] = out
+        positions[source] = out
         try:
             out.located = load_yaml(path)
         except YamlError as exc:
@@ -529,30 +631,31 @@ def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
 
 
 def _cross_checks(papers: list[Paper], outs: dict[str, _Problems]) -> list[Problem]:
-    """Uniqueness of ids, aliases, arXiv ids and DOIs; near-duplicate titles."""
+    """Uniqueness of ids, aliases, arXiv ids and DOIs; near-duplicate titles.
+
+    The first file in (id, path) order keeps a value; every later one is flagged, naming it.
+    """
     found: list[Problem] = []
-    owners: dict[tuple[str, str], str] = {}
-    for paper in sorted(papers, key=lambda p: p.id):
-        out = _Problems(paper.source, outs[paper.id].located)
+    owners: dict[tuple[str, str], Paper] = {}
+    for paper in sorted(papers, key=lambda p: (p.id, p.source)):
+        out = _Problems(paper.source, outs[paper.source].located)
         keys = [("id", paper.id, ())] + [("alias", a, ("aliases", i))
                                           for i, a in enumerate(paper.aliases)]
         for kind, value, where in keys:
             other = owners.get(("id", value))
-            if other and other != paper.id:
-                out.add(where, f"{kind} '{value}' is already used by papers/{other}.yaml",
-                        "ids and aliases must be unique")
-            owners.setdefault(("id", value), paper.id)
+            if other is not None and other is not paper:
+                used = "its id" if other.id == value else "an alias"
+                out.add(where, f"{kind} '{value}' is already {used} of {other.source}",
+                        "ids and aliases must be unique: rename the file or drop the alias")
+            owners.setdefault(("id", value), paper)
         for name in ("arxiv", "doi"):
             value = getattr(paper, name)
             if value is None:
                 continue
-            norm = value.lower()
-            other = owners.get((name, norm))
-            if other:
-                out.add((name,), f"{name} {value} is already on the list as "
-                        f"papers/{other}.yaml", "one entry per paper: merge the two")
-            else:
-                owners[(name, norm)] = paper.id
+            other = owners.setdefault((name, value.lower()), paper)
+            if other is not paper:
+                out.add((name,), f"{name} {value} is already on the list as {other.source}",
+                        "one entry per paper: merge the two")
         found.extend(out.items)
     found.extend(_near_duplicate_titles(papers, outs))
     return found
@@ -566,6 +669,7 @@ def title_key(title: str) -> str:
 def _near_duplicate_titles(papers: list[Paper], outs: dict[str, _Problems]) -> list[Problem]:
     """Flag titles that are (nearly) the same; compares only pairs sharing a rare word."""
     keys = {p.id: title_key(p.title) for p in papers}
+    source = {p.id: p.source for p in papers}
     index: dict[str, list[str]] = defaultdict(list)
     for pid in sorted(keys):
         for word in set(keys[pid].split()):
@@ -583,10 +687,10 @@ def _near_duplicate_titles(papers: list[Paper], outs: dict[str, _Problems]) -> l
                 a, b = keys[pair[0]], keys[pair[1]]
                 ratio = 1.0 if a == b else difflib.SequenceMatcher(None, a, b).ratio()
                 if ratio >= NEAR_DUPLICATE_RATIO:
-                    later = max(pair)
-                    out = _Problems(outs[later].path, outs[later].located)
+                    later = outs[source[max(pair)]]
+                    out = _Problems(later.path, later.located)
                     how = "the same as" if ratio == 1 else "nearly the same as"
-                    out.add(("title",), f"title is {how} papers/{min(pair)}.yaml",
+                    out.add(("title",), f"title is {how} {source[min(pair)]}",
                             "is this the same paper?", "warning")
                     found.extend(out.items)
     return found

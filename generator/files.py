@@ -65,8 +65,13 @@ class Located:
         return self.key_positions.get(path) or self.pos(path)
 
 
+MAX_DEPTH = 32  # an entry nests three levels; deeper input is hostile or a mistake
+
+
 class _Loader(yaml.SafeLoader):
-    """A composer that refuses anchors and aliases before anything is expanded."""
+    """A composer that refuses anchors, aliases and deep nesting before building anything."""
+
+    _depth = 0
 
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
         event = self.peek_event()
@@ -74,7 +79,17 @@ class _Loader(yaml.SafeLoader):
             mark = event.start_mark
             raise YamlError("YAML anchors and aliases are not allowed", mark.line + 1,
                             mark.column + 1, "write the value out in full")
-        return super().compose_node(parent, index)
+        # The composer recurses once per level: "[[[[..." would otherwise end in a
+        # RecursionError instead of a message with a position.
+        if self._depth >= MAX_DEPTH:
+            mark = event.start_mark
+            raise YamlError(f"YAML nested more than {MAX_DEPTH} levels deep", mark.line + 1,
+                            mark.column + 1, "an entry needs at most three levels")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _mark(node: yaml.Node) -> Pos:
@@ -97,7 +112,8 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     if value in _BOOL:
         return _BOOL[value]
     if _INT.match(value):
-        return int(value)
+        # Python refuses to convert over 4,300 digits; such a "number" is only text.
+        return int(value) if len(value) <= 100 else value
     if _FLOAT.match(value) and any(ch.isdigit() for ch in value):
         return float(value)
     return value
@@ -142,7 +158,8 @@ def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        # Count characters, not bytes, as editors do: the line's start is valid UTF-8.
+        col = len(before[before.rfind(b"\n") + 1:].decode("utf-8")) + 1
         raise YamlError(f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line, col,
                         "save the file as UTF-8") from None
     return text.removeprefix("\ufeff")
@@ -156,27 +173,53 @@ def load_yaml(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Located:
 def parse_yaml(text: str) -> Located:
     """Parse YAML text into plain values plus the position of every value and key."""
     if "\x00" in text:
-        raise YamlError("file contains NUL bytes", hint="save the file as UTF-8 text")
-    loader = _Loader(text)
+        line, col = _text_pos(text, text.index("\x00"))
+        raise YamlError("file contains NUL bytes", line, col, "save the file as UTF-8 text")
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # the reader rejects control characters here already
         node = loader.get_single_node()
     except YamlError:
         raise
+    except yaml.reader.ReaderError as exc:
+        line, col = _text_pos(text, exc.position)
+        raise YamlError(f"file contains a control character (#x{exc.character:04x})", line,
+                        col, "remove it; entries are plain UTF-8 text") from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise YamlError(f"YAML syntax error: {problem}", line, col,
-                        "check indentation, colons and quotes") from None
-    except yaml.YAMLError as exc:
-        raise YamlError(f"YAML error: {exc}") from None
+        raise _syntax_error(exc) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error above is marked
+        raise YamlError("YAML error: " + " ".join(str(exc).split())) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     located = Located(None, {}, {})
     if node is None:
         return located
     data = _build(node, (), located)
     return Located(data, located.positions, located.key_positions)
+
+
+def _text_pos(text: str, index: int) -> Pos:
+    before = text[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError) -> YamlError:
+    """One line from PyYAML's two-part message: the problem, and what it was inside."""
+    if exc.problem_mark and exc.problem == "but found another document":
+        mark = exc.problem_mark
+        return YamlError("a file holds one YAML document, found a second one",
+                         mark.line + 1, mark.column + 1, "remove the '---' line")
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    message = exc.problem or exc.context or "invalid YAML"
+    if exc.problem and exc.context:
+        where = ""
+        if exc.context_mark and exc.context_mark.line + 1 != line:
+            where = f" at line {exc.context_mark.line + 1}"
+        message = f"{message} ({exc.context}{where})"
+    return YamlError("YAML syntax error: " + " ".join(message.split()), line, col,
+                     "check indentation, colons and quotes")
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:
