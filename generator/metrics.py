@@ -1,0 +1,239 @@
+"""The metrics history: one small, diff-friendly JSON file of daily popularity signals.
+
+Layout (keys sorted, one line per paper per day, so a daily refresh is a readable diff of
+a few hundred added and pruned lines)::
+
+    {
+     "days": {
+      "2026-12-01": {
+       "some-paper": {"citations": 12, "hf_upvotes": 3, "influential_citations": 1},
+       ...
+      },
+      ...
+     },
+     "version": 1
+    }
+
+A day holds only values actually fetched that day: a provider that failed leaves its
+signals out, and the ranking reads the last known value before it (``History.series``).
+Every write goes through :func:`generator.files.atomic_write`, and a refresh saves after
+each provider, so a crash or Ctrl-C leaves either the previous or the next complete file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .files import YamlError, atomic_write, read_text
+
+if TYPE_CHECKING:  # pragma: no cover - types only; keeps `build` free of network code
+    from .entries import Collection
+    from .sources.signals import Provider
+
+HISTORY_VERSION = 1
+DEFAULT_HORIZON_DAYS = 120
+MAX_HISTORY_BYTES = 64 * 1024 * 1024
+
+Values = Mapping[str, Mapping[str, int]]  # paper id -> signal -> value
+
+
+class HistoryError(ValueError):
+    """A history file that exists but cannot be used (the message names the file)."""
+
+
+@dataclass(frozen=True)
+class History:
+    """Daily signal values: date -> paper id -> signal -> non-negative integer."""
+
+    days: Mapping[dt.date, Values] = field(default_factory=dict)
+
+    @property
+    def dates(self) -> tuple[dt.date, ...]:
+        """Every recorded date, oldest first."""
+        return tuple(sorted(self.days))
+
+    def newest(self, until: dt.date) -> dt.date | None:
+        """The newest recorded date on or before ``until`` (None if there is none)."""
+        eligible = [d for d in self.days if d <= until]
+        return max(eligible) if eligible else None
+
+    @cached_property
+    def _series(self) -> dict[tuple[str, str], tuple[tuple[dt.date, int], ...]]:
+        out: dict[tuple[str, str], list[tuple[dt.date, int]]] = {}
+        for day in self.dates:
+            for paper_id, signals in self.days[day].items():
+                for signal, value in signals.items():
+                    out.setdefault((paper_id, signal), []).append((day, value))
+        return {key: tuple(obs) for key, obs in out.items()}
+
+    def series(self, paper_id: str, signal: str,
+               aliases: Sequence[str] = ()) -> tuple[tuple[dt.date, int], ...]:
+        """Observations of one signal of one paper, oldest first.
+
+        ``aliases`` are the paper's former ids: history recorded before a rename still
+        counts (a value under the current id wins on the same date).
+        """
+        merged: dict[dt.date, int] = {}
+        for key in (*reversed(aliases), paper_id):
+            merged.update(self._series.get((key, signal), ()))
+        return tuple(sorted(merged.items()))
+
+
+def parse_history(text: str, source: str = "metrics history") -> History:
+    """Parse and validate the history document. Raises :class:`HistoryError`."""
+
+    def fail(message: str) -> HistoryError:
+        return HistoryError(f"{source}: {message}")
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise fail(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+                   "restore it from version control or delete it to start afresh") from None
+    if not isinstance(data, dict) or not isinstance(data.get("days"), dict):
+        raise fail('expected an object with "version" and "days"')
+    if data.get("version") != HISTORY_VERSION:
+        raise fail(f"unsupported version {data.get('version')!r} (expected {HISTORY_VERSION})")
+    days: dict[dt.date, Values] = {}
+    for key, papers in data["days"].items():
+        try:
+            day = dt.date.fromisoformat(key)
+        except ValueError:
+            raise fail(f"{key!r} is not a date (YYYY-MM-DD)") from None
+        if not isinstance(papers, dict):
+            raise fail(f"{key}: expected an object of papers")
+        clean: dict[str, dict[str, int]] = {}
+        for paper_id, signals in papers.items():
+            if not isinstance(signals, dict):
+                raise fail(f"{key}/{paper_id}: expected an object of signals")
+            for signal, value in signals.items():
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise fail(f"{key}/{paper_id}/{signal}: {value!r} is not a count")
+            clean[paper_id] = dict(signals)
+        days[day] = clean
+    return History(days)
+
+
+def load_history(path: Path) -> History:
+    """Read the history file; a missing file is an empty history, a corrupt one an error."""
+    if not path.exists():
+        return History()
+    try:
+        text = read_text(path, MAX_HISTORY_BYTES)
+    except (OSError, YamlError) as exc:
+        raise HistoryError(f"{path}: cannot read: {getattr(exc, 'message', exc)}") from None
+    return parse_history(text, str(path))
+
+
+def dump_history(history: History) -> str:
+    """Serialize with sorted keys and one line per paper per day (stable, diff-friendly)."""
+    lines = ["{", ' "days": {']
+    dates = history.dates
+    for i, day in enumerate(dates):
+        papers = history.days[day]
+        lines.append(f'  "{day.isoformat()}": {{')
+        ids = sorted(papers)
+        for j, paper_id in enumerate(ids):
+            signals = json.dumps(papers[paper_id], sort_keys=True, ensure_ascii=False)
+            comma = "," if j < len(ids) - 1 else ""
+            lines.append(f"   {json.dumps(paper_id, ensure_ascii=False)}: {signals}{comma}")
+        lines.append("  }" + ("," if i < len(dates) - 1 else ""))
+    lines.append(" },")
+    lines.append(f' "version": {HISTORY_VERSION}')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def save_history(path: Path, history: History) -> None:
+    """Write the history atomically (readers see the old or the new file, never half)."""
+    atomic_write(path, dump_history(history))
+
+
+def record(history: History, day: dt.date, values: Values) -> History:
+    """A new history with ``values`` merged into ``day`` (fetched values replace older
+    ones of the same day; signals not fetched keep what the day already had)."""
+    days = {d: {p: dict(s) for p, s in papers.items()} for d, papers in history.days.items()}
+    target = days.setdefault(day, {})
+    for paper_id, signals in values.items():
+        if signals:
+            target.setdefault(paper_id, {}).update(signals)
+    return History(days)
+
+
+def prune(history: History, today: dt.date, horizon_days: int = DEFAULT_HORIZON_DAYS
+          ) -> History:
+    """Drop days older than ``horizon_days`` before ``today`` (and empty days)."""
+    oldest = today - dt.timedelta(days=horizon_days)
+    return History({d: papers for d, papers in history.days.items()
+                    if d >= oldest and papers})
+
+
+@dataclass(frozen=True)
+class ProviderReport:
+    """What one provider did during a refresh."""
+
+    name: str
+    label: str
+    papers: int  #: papers it was asked about (those with an id it understands)
+    fetched: int  #: papers with at least one value fetched
+    unknown: int  #: papers the service does not know
+    failed: int  #: papers whose values could not be fetched (last known kept)
+    error: str = ""  #: the first failure message, for the summary
+
+    @property
+    def broken(self) -> bool:
+        """True when it had work to do and got nothing back but failures."""
+        return self.papers > 0 and self.fetched == 0 and self.failed > 0
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    day: dt.date
+    papers: int
+    providers: tuple[ProviderReport, ...]
+
+    @property
+    def all_failed(self) -> bool:
+        """Every provider that had work failed: the refresh as a whole failed."""
+        active = [p for p in self.providers if p.papers]
+        return bool(active) and all(p.broken for p in active)
+
+
+Progress = Callable[[str, int, int], None]  # provider name, done, total
+
+
+def refresh(collection: Collection, path: Path, day: dt.date, providers: Sequence[Provider],
+            horizon_days: int = DEFAULT_HORIZON_DAYS,
+            progress: Progress | None = None) -> RefreshReport:
+    """Fetch every provider's values for ``day`` and append them to the history at ``path``.
+
+    The file is read first (a corrupt file raises :class:`HistoryError` and is left alone)
+    and saved after each provider that fetched something, so an interrupted refresh keeps
+    the providers already done; when nothing is fetched the file is not touched at all.
+    Failures are reported, never raised.
+    """
+    history = load_history(path)
+    papers = collection.papers
+    reports = []
+    for provider in providers:
+        result = provider.fetch(papers, progress)
+        if result.values:
+            history = prune(record(history, day, result.values), day, horizon_days)
+            save_history(path, history)
+        reports.append(ProviderReport(
+            name=provider.name, label=provider.label, papers=result.asked,
+            fetched=len(result.values), unknown=len(result.unknown),
+            failed=len(result.failures),
+            error=result.failures[0][1] if result.failures else ""))
+    return RefreshReport(day, len(papers), tuple(reports))
+
+
+def history_json(history: History) -> dict[str, Any]:
+    """The history as plain JSON values (for tools and tests)."""
+    return json.loads(dump_history(history))
