@@ -129,7 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # Modules that register further subcommands with @command (imported lazily, so that
 # `reading-list check` does not pay for MkDocs or network clients).
-COMMAND_MODULES: tuple[str, ...] = ("generator.site_cli", "generator.trending_cli")
+COMMAND_MODULES: tuple[str, ...] = ("generator.site_cli", "generator.trending_cli",
+                                     "generator.feeds_cli")
 
 
 def _load_commands() -> None:

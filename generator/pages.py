@@ -1,0 +1,355 @@
+"""The page set: every generated page (path -> Markdown) and data file (path -> bytes).
+
+Computed from the collection, the site config, the metrics history and a date, with no
+MkDocs objects, so the plugin stays thin and another engine could write this set to disk.
+Page bodies are rendered by Jinja2 templates from ``site_templates/`` (a fork's own folder
+first, then the defaults shipped with the package) with autoescaping on: untrusted text only
+ever reaches the page escaped. Links inside pages are relative, so a site works under any
+base path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from html import escape
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import bibtex, feeds, related, trending
+from .config import SiteConfig
+from .entries import Collection, Paper, load_schema
+from .render import (all_authors, excerpt, json_ld, note_html, plain_text, short_authors,
+                     text_html)
+
+RELATED_COUNT = 5
+
+
+@dataclass(frozen=True)
+class Page:
+    """One generated Markdown page."""
+
+    path: str  #: source path, e.g. ``papers/trojanstego/index.md``
+    url: str  #: site-relative URL, e.g. ``papers/trojanstego/``
+    title: str  #: plain text (escaped when written into front matter)
+    markdown: str  #: the whole document, front matter included
+    source: str | None = None  #: the YAML file a reader's edit link opens
+    head: str = ""  #: extra HTML for <head> (meta tags, JSON-LD, feed links)
+    in_nav: bool = False
+
+
+@dataclass(frozen=True)
+class PageSet:
+    pages: tuple[Page, ...]
+    files: dict[str, bytes] = field(default_factory=dict)  #: other outputs, path -> bytes
+
+    def page(self, path: str) -> Page:
+        return next(p for p in self.pages if p.path == path)
+
+
+def url_of(path: str) -> str:
+    """``papers/x/index.md`` -> ``papers/x/``; ``index.md`` -> ``""``."""
+    return path[: -len("index.md")]
+
+
+def rel(from_url: str, to_url: str) -> str:
+    """A relative link between two site URLs (directory style)."""
+    start = "/" + from_url
+    target = "/" + to_url
+    link = posixpath.relpath(target, start if start.endswith("/") else posixpath.dirname(start))
+    if to_url.endswith("/") and not link.endswith("/"):
+        link += "/"
+    return "./" if link in (".", "./") else link
+
+
+def template_env(root: Path) -> jinja2.Environment:
+    """Jinja2 with the fork's ``site_templates/`` first, then the shipped defaults."""
+    defaults = Path(str(resources.files("generator.site_templates")))
+    paths = list(dict.fromkeys(str(p.resolve()) for p in (root / "site_templates", defaults)
+                               if p.is_dir()))
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(paths), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(text=text_html, note=note_html, short_authors=short_authors,
+                       all_authors=all_authors, excerpt=excerpt)
+    return env
+
+
+def front_matter(title: str, extra: dict[str, Any] | None = None) -> str:
+    """YAML front matter. The title is HTML-escaped: Material prints it unescaped."""
+    data = {"title": escape(title, quote=True), **(extra or {})}
+    lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in data.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n\n"
+
+
+@dataclass
+class _Builder:
+    collection: Collection
+    config: SiteConfig
+    today: dt.date
+    rankings: dict[str, trending.Ranking]
+    env: jinja2.Environment
+    related: dict[str, tuple[str, ...]]
+    pages: list[Page] = field(default_factory=list)
+
+    # -- helpers for templates -------------------------------------------------------------
+    def links(self, here: str) -> dict[str, Any]:
+        """URL helpers relative to the page at ``here``."""
+
+        def to(url: str) -> str:
+            return rel(here, url)
+
+        return {
+            "to": to,
+            "paper_url": lambda pid: to(f"papers/{pid}/"),
+            "category_url": lambda slug: to(f"categories/{slug}/"),
+            "tag_url": lambda slug: to(f"tags/{slug}/"),
+        }
+
+    def context(self, here: str, **values: Any) -> dict[str, Any]:
+        taxonomy = self.collection.taxonomy
+        return {"config": self.config, "today": self.today, "collection": self.collection,
+                "categories": taxonomy.category_by_slug, "tags": taxonomy.tag_by_slug,
+                **self.links(here), **values}
+
+    def render(self, template: str, here: str, **values: Any) -> str:
+        return self.env.get_template(template).render(self.context(here, **values))
+
+    def add(self, path: str, title: str, template: str, *, head_kind: str = "page",
+            slug: str | None = None, meta: dict[str, Any] | None = None,
+            in_nav: bool = False, source: str | None = None, head: str = "",
+            **values: Any) -> None:
+        url = url_of(path)
+        body = self.render(template, url, page_url=url, slug=slug, **values)
+        head += feed_links(self.collection, self.config, url, head_kind, slug)
+        self.pages.append(Page(path, url, title, front_matter(title, meta) + body, source,
+                               head, in_nav))
+
+    # -- pages ------------------------------------------------------------------------------
+    def home(self) -> None:
+        c = self.collection
+        self.add("index.md", self.config.site_name, "home.md.j2", head_kind="home",
+                 in_nav=True, meta={"hide": ["navigation", "toc"]},
+                 newest=c.newest[: self.config.home_newest],
+                 ranking=self.ranking(self.config.trending_default, self.config.home_trending),
+                 counts={"papers": len(c.papers), "categories": len(c.taxonomy.categories),
+                         "tags": sum(1 for t in c.by_tag.values() if t)})
+
+    def paper(self, paper: Paper) -> None:
+        related_papers = [self.collection.by_id[pid] for pid in self.related.get(paper.id, ())]
+        path = f"papers/{paper.id}/index.md"
+        self.add(path, paper.title, "paper.md.j2", head_kind="paper", slug=paper.id,
+                 source=paper.source, meta={"hide": ["toc"], "rl_kind": "paper"},
+                 head=paper_head(paper, self.config, url_of(path)),
+                 paper=paper, related=related_papers, bibtex=bibtex.entry(paper),
+                 correction_url=correction_url(paper, self.config))
+
+    def listing(self, kind: str, slug: str, title: str, description: str,
+                papers: Sequence[Paper]) -> None:
+        size = max(1, self.config.page_size)
+        chunks = [papers[i:i + size] for i in range(0, len(papers), size)] or [()]
+        base = f"{kind}/{slug}/"
+        for number, chunk in enumerate(chunks, start=1):
+            url = base if number == 1 else f"{base}page/{number}/"
+            pager = {"number": number, "total": len(chunks),
+                     "prev": None if number == 1 else
+                     (base if number == 2 else f"{base}page/{number - 1}/"),
+                     "next": f"{base}page/{number + 1}/" if number < len(chunks) else None}
+            page_title = title if number == 1 else f"{title} (page {number})"
+            self.add(url + "index.md", page_title, "listing.md.j2",
+                     head_kind="category" if kind == "categories" else "tag", slug=slug,
+                     meta={"hide": ["toc"]}, kind=kind, heading=title,
+                     description=description, papers=chunk, count=len(papers), pager=pager,
+                     first=(number - 1) * size)
+
+    def indexes(self) -> None:
+        c = self.collection
+        self.add("categories/index.md", "Categories", "categories.md.j2", in_nav=True,
+                 meta={"hide": ["toc"]})
+        for cat in c.taxonomy.categories:
+            self.listing("categories", cat.slug, cat.title, cat.description,
+                         c.by_category.get(cat.slug, ()))
+        used = [t for t in c.taxonomy.tags if c.by_tag.get(t.slug)]
+        self.add("tags/index.md", "Tags", "tags.md.j2", in_nav=True, meta={"hide": ["toc"]},
+                 used_tags=used)
+        for tag in used:
+            self.listing("tags", tag.slug, tag.title, tag.description, c.by_tag[tag.slug])
+
+    def ranking(self, window: str, limit: int | None = None) -> trending.Ranking:
+        ranking = self.rankings[window]
+        if limit is not None:
+            ranking = trending.Ranking(**{**ranking.__dict__, "rows": ranking.rows[:limit]})
+        return ranking
+
+    def trending_pages(self) -> None:
+        windows = list(self.config.trending_windows)
+        for window in windows:
+            url = "trending/" if window == self.config.trending_default else \
+                f"trending/{window}/"
+            tabs = [(w, "trending/" if w == self.config.trending_default else f"trending/{w}/")
+                    for w in windows]
+            title = "Trending" if url == "trending/" else f"Trending this {window}"
+            self.add(url + "index.md", title, "trending.md.j2", in_nav=url == "trending/",
+                     meta={"hide": ["toc"]}, window=window, tabs=tabs,
+                     ranking=self.ranking(window, self.config.trending_limit))
+
+    def subscribe(self) -> None:
+        self.add("subscribe/index.md", "Subscribe", "subscribe.md.j2", in_nav=True,
+                 **feeds.subscribe_context(self.collection, self.config))
+
+
+def feed_links(collection: Collection, config: SiteConfig, here: str, kind: str,
+               slug: str | None) -> str:
+    """``<link rel="alternate">`` tags for the feeds relevant to a page."""
+    out = []
+    for info in feeds.feeds_for_page(collection, config, kind, slug):
+        mime = {"rss": "application/rss+xml", "json": "application/feed+json",
+                "opml": "text/x-opml"}.get(info.kind, "application/rss+xml")
+        out.append(f'<link rel="alternate" type="{mime}" title="{escape(info.title)}" '
+                   f'href="{escape(rel(here, info.path))}">')
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def paper_head(paper: Paper, config: SiteConfig, url: str) -> str:
+    """Highwire Press, Open Graph, Twitter and schema.org metadata for a paper page."""
+    tags: list[tuple[str, str, str]] = [("name", "citation_title", plain_text(paper.title))]
+    tags += [("name", "citation_author", a) for a in paper.authors]
+    if paper.published:
+        tags.append(("name", "citation_publication_date", paper.published.iso.replace("-", "/")))
+    tags.append(("name", "citation_online_date", paper.added.isoformat().replace("-", "/")))
+    if paper.pdf_url:
+        tags.append(("name", "citation_pdf_url", paper.pdf_url))
+    if paper.arxiv:
+        tags.append(("name", "citation_arxiv_id", paper.arxiv))
+    if paper.doi:
+        tags.append(("name", "citation_doi", paper.doi))
+    if paper.main_url:
+        tags.append(("name", "citation_abstract_html_url", paper.main_url))
+    if paper.venue:
+        tags.append(("name", "citation_conference_title", paper.venue))
+    tags.append(("name", "citation_keywords", "; ".join(paper.tags)))
+    summary = excerpt(plain_text(paper.abstract), 300)
+    page_url = config.absolute(url) if config.site_url else ""
+    tags += [("property", "og:type", "article"), ("property", "og:title", paper.title),
+             ("property", "og:description", summary),
+             ("property", "og:site_name", config.site_name),
+             ("name", "twitter:card", "summary"), ("name", "twitter:title", paper.title),
+             ("name", "twitter:description", summary), ("name", "description", summary)]
+    if page_url:
+        tags.append(("property", "og:url", page_url))
+    lines = [f'<meta {attr}="{escape(name)}" content="{escape(value)}">'
+             for attr, name, value in tags]
+    article: dict[str, Any] = {
+        "@context": "https://schema.org", "@type": "ScholarlyArticle",
+        "headline": paper.title[:110], "name": paper.title,
+        "author": [{"@type": "Person", "name": a} for a in paper.authors],
+        "abstract": plain_text(paper.abstract), "keywords": list(paper.tags),
+        "dateCreated": paper.added.isoformat(),
+    }
+    if paper.published:
+        article["datePublished"] = paper.published.iso
+    if page_url:
+        article["url"] = page_url
+    same = [u for u in (paper.arxiv_url, paper.doi_url, paper.url) if u]
+    if same:
+        article["sameAs"] = same
+    if paper.doi:
+        article["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI",
+                                 "value": paper.doi}
+    if paper.venue:
+        article["isPartOf"] = {"@type": "PublicationEvent", "name": paper.venue}
+    lines.append(f'<script type="application/ld+json">{json_ld(article)}</script>')
+    return "\n".join(lines) + "\n"
+
+
+def correction_url(paper: Paper, config: SiteConfig) -> str | None:
+    """A pre-filled "Suggest a correction" issue form on the repository."""
+    if not config.repo_url or "github.com" not in config.repo_url:
+        return None
+    from urllib.parse import urlencode
+
+    query = urlencode({"template": "correction.yml", "title": f"Correction: {paper.title}"[:200],
+                       "paper-id": paper.id, "paper-title": paper.title})
+    return f"{config.repo_url}/issues/new?{query}"
+
+
+def papers_json(collection: Collection, config: SiteConfig, today: dt.date) -> bytes:
+    """``/papers.json``: every entry in a documented, stable shape (see docs/data.md)."""
+    items = []
+    for p in collection.papers:
+        items.append({
+            "id": p.id, "url": config.absolute(f"papers/{p.id}/") if config.site_url
+            else f"papers/{p.id}/",
+            "title": p.title, "authors": list(p.authors),
+            "authors_incomplete": p.authors_incomplete,
+            "published": p.published.iso if p.published else None,
+            "added": p.added.isoformat(), "arxiv": p.arxiv, "doi": p.doi, "paper_url": p.url,
+            "venue": p.venue, "links": dict(p.links), "category": p.category,
+            "tags": list(p.tags), "abstract": p.abstract, "note": p.note,
+            "aliases": list(p.aliases),
+        })
+    doc = {"version": 1, "site": config.site_name, "site_url": config.site_url or None,
+           "date": today.isoformat(), "count": len(items), "papers": items}
+    return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+
+
+def redirect_html(target: str, absolute: str | None) -> bytes:
+    """A tiny page sending an old URL (an alias) to the paper's current one."""
+    href = escape(target)
+    canonical = f'<link rel="canonical" href="{escape(absolute)}">' if absolute else ""
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Moved</title>'
+            f'{canonical}<meta name="robots" content="noindex">'
+            f'<meta http-equiv="refresh" content="0; url={href}"></head>'
+            f'<body><p>This paper moved to <a href="{href}">{href}</a>.</p></body></html>\n'
+            ).encode()
+
+
+def data_files(collection: Collection, config: SiteConfig, today: dt.date,
+               rankings: Sequence[trending.Ranking]) -> dict[str, bytes]:
+    """Everything besides pages: BibTeX, JSON, schema, feeds, alias redirects."""
+    files: dict[str, bytes] = {
+        "papers.bib": bibtex.bibliography(collection.papers).encode(),
+        "papers.json": papers_json(collection, config, today),
+        "schema.json": (json.dumps(load_schema(), indent=2, ensure_ascii=False) + "\n").encode(),
+        "trending.json": (json.dumps(trending.rankings_json(rankings), indent=1,
+                                     sort_keys=True, ensure_ascii=False) + "\n").encode(),
+    }
+    for slug, papers in sorted(collection.by_category.items()):
+        if papers:
+            files[f"bib/categories/{slug}.bib"] = bibtex.bibliography(papers).encode()
+    for slug, papers in sorted(collection.by_tag.items()):
+        if papers:
+            files[f"bib/tags/{slug}.bib"] = bibtex.bibliography(papers).encode()
+    for paper in collection.papers:
+        for alias in paper.aliases:
+            absolute = config.absolute(f"papers/{paper.id}/") if config.site_url else None
+            files[f"papers/{alias}/index.html"] = redirect_html(f"../{paper.id}/", absolute)
+    if config.site_url:
+        files.update(feeds.build_feeds(collection, config, today, list(rankings)))
+    return dict(sorted(files.items()))
+
+
+def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
+                   history: trending.History | None = None,
+                   related_map: dict[str, tuple[str, ...]] | None = None) -> PageSet:
+    """Every generated page and file of the site. Pure: same inputs, same output."""
+    history = history if history is not None else trending.load_history_or_empty(None)
+    rankings = {w: trending.rank(collection, history, today, w)
+                for w in config.trending_windows}
+    builder = _Builder(collection, config, today, rankings, template_env(config.root),
+                       related_map if related_map is not None
+                       else related.related_map(collection, k=RELATED_COUNT))
+    builder.home()
+    for paper in collection.papers:
+        builder.paper(paper)
+    builder.indexes()
+    builder.trending_pages()
+    builder.subscribe()
+    files = data_files(collection, config, today, list(rankings.values()))
+    return PageSet(tuple(sorted(builder.pages, key=lambda p: p.path)), files)

@@ -1,0 +1,115 @@
+"""The MkDocs plugin: translates MkDocs events into calls of the pure core.
+
+``on_files`` loads the entries, asks :func:`generator.pages.build_page_set` for the page set
+and hands MkDocs virtual files (``File.generated``); ``on_post_page`` adds each page's extra
+``<head>`` tags. Nothing is written into ``docs/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page as MkPage
+
+from . import trending
+from .config import SiteConfig, from_options
+from .entries import load_collection
+from .files import iter_entry_files
+from .pages import build_page_set
+
+log = get_plugin_logger(__name__)
+
+
+class ReadingListConfig(base.Config):
+    papers_dir = c.Type(str, default="papers")
+    taxonomy = c.Type(str, default="papers/taxonomy.yml")
+    metrics_file = c.Type(str, default="data/metrics.json")
+    trending_windows = c.ListOfItems(c.Choice(("day", "week", "month")),
+                                     default=["day", "week", "month"])
+    trending_default = c.Choice(("day", "week", "month"), default="week")
+    trending_limit = c.Type(int, default=50)
+    home_trending = c.Type(int, default=5)
+    home_newest = c.Type(int, default=10)
+    feed_items = c.Type(int, default=50)
+    digest_top = c.Type(int, default=10)
+    digest_days = c.Type(int, default=14)
+    page_size = c.Type(int, default=50)
+
+
+def build_date() -> dt.date:
+    """The build's "today": ``SOURCE_DATE_EPOCH`` when set (``reading-list build --date``)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.date.today()
+
+
+class ReadingListPlugin(BasePlugin[ReadingListConfig]):
+    """Generates paper, category, tag, trending and subscribe pages, feeds and data files."""
+
+    def __init__(self) -> None:
+        self.site: SiteConfig | None = None
+        self.heads: dict[str, str] = {}
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        root = Path(config.config_file_path or "mkdocs.yml").resolve().parent
+        self.site = from_options(root, dict(config), dict(self.config))
+        if not self.site.site_url:
+            raise PluginError("reading-list: site_url is not set in mkdocs.yml; feeds and "
+                              "citation tags need absolute URLs (e.g. site_url: "
+                              "https://example.github.io/my-list/)")
+        if self.config.trending_default not in self.config.trending_windows:
+            raise PluginError("reading-list: trending_default must be one of "
+                              "trending_windows")
+        papers = str(self.site.papers_path)
+        if papers not in config.watch:  # `mkdocs serve` rebuilds when an entry changes
+            config.watch.append(papers)
+        return config
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        assert self.site is not None
+        site = self.site
+        today = build_date()
+        collection, problems = load_collection(list(iter_entry_files(site.papers_path)),
+                                               site.taxonomy_path, today, root=site.root)
+        errors = [p for p in problems if p.severity == "error"]
+        for problem in problems:
+            if problem.severity != "error":
+                log.debug(problem.format())
+        if collection is None or errors:
+            listing = "\n".join(p.format() for p in errors)
+            raise PluginError(f"reading-list: {len(errors)} problem(s) in the entries:\n"
+                              f"{listing}\nRun `reading-list check` for details.")
+        try:
+            history = trending.load_history_or_empty(site.metrics_path)
+        except ValueError as exc:
+            raise PluginError(f"reading-list: cannot read the metrics history: {exc}") from None
+        pageset = build_page_set(collection, site, today, history)
+        self.heads = {}
+        for page in pageset.pages:
+            file = File.generated(config, page.path, content=page.markdown,
+                                  inclusion=InclusionLevel.INCLUDED if page.in_nav
+                                  else InclusionLevel.NOT_IN_NAV)
+            file.edit_uri = page.source  # edit the YAML entry, not a generated page
+            files.append(file)
+            if page.head:
+                self.heads[page.path] = page.head
+        for path, data in pageset.files.items():
+            files.append(File.generated(config, path, content=data))
+        log.info(f"generated {len(pageset.pages)} pages and {len(pageset.files)} files from "
+                 f"{len(collection.papers)} entries")
+        return files
+
+    def on_post_page(self, output: str, /, *, page: MkPage, config: MkDocsConfig) -> str:
+        head = self.heads.get(page.file.src_uri)
+        if head:
+            output = output.replace("</head>", head + "</head>", 1)
+        return output

@@ -1,0 +1,92 @@
+"""Turning untrusted entry text into safe HTML fragments.
+
+Titles, authors and abstracts are text: escaped everywhere, with ``$...$`` math wrapped for
+KaTeX (escaped too, rendered client-side). Notes are Markdown without raw HTML: rendered by
+Python-Markdown, then cleaned by nh3 (a maintained sanitizer) with http(s) links only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from html import escape
+from typing import Any
+
+import markdown
+import nh3
+from markupsafe import Markup
+
+from .entries import Paper
+
+# $...$ not preceded by a backslash; the content has no unescaped $ and no blank line.
+_MATH = re.compile(r"(?<!\\)\$(?!\s)((?:\\.|[^$\\\n])+?)(?<!\s)\$")
+NOTE_TAGS = {"a", "p", "em", "strong", "code", "pre", "ul", "ol", "li", "blockquote", "br",
+             "span", "sub", "sup", "del"}
+
+
+def text_html(text: str) -> Markup:
+    """Escape text for HTML, wrapping ``$...$`` spans as inline math for KaTeX.
+
+    ``\\$`` is a literal dollar sign.
+    """
+    out: list[str] = []
+    pos = 0
+    for match in _MATH.finditer(text):
+        out.append(_plain(text[pos:match.start()]))
+        out.append(f'<span class="arithmatex">\\({escape(match.group(1), quote=False)}\\)'
+                   "</span>")
+        pos = match.end()
+    out.append(_plain(text[pos:]))
+    return Markup("".join(out))
+
+
+def _plain(text: str) -> str:
+    return escape(text.replace("\\$", "$"), quote=False)
+
+
+def plain_text(text: str) -> str:
+    """Text for places without math rendering (meta tags, feeds): ``\\$`` becomes ``$``."""
+    return text.replace("\\$", "$")
+
+
+@lru_cache(maxsize=4096)
+def note_html(note: str) -> Markup:
+    """Render a curator's note: Markdown, raw HTML removed, links http(s) only."""
+    html = markdown.markdown(escape(note, quote=False), extensions=["sane_lists"],
+                             output_format="html")
+    clean = nh3.clean(html, tags=NOTE_TAGS, attributes={"a": {"href", "title"}},
+                      url_schemes={"http", "https", "mailto"}, link_rel="nofollow noopener")
+    return Markup(clean)
+
+
+def json_ld(data: Any) -> Markup:
+    """JSON for a ``<script type="application/ld+json">`` block that cannot break out."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=None)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def short_authors(paper: Paper, limit: int = 3) -> str:
+    """"A, B, C et al." when the list is long or known to be incomplete."""
+    names = list(paper.authors[:limit])
+    if not names:
+        return ""
+    more = len(paper.authors) > limit or paper.authors_incomplete
+    return ", ".join(names) + (" et al." if more else "")
+
+
+def all_authors(paper: Paper) -> str:
+    """Every author, with "et al." when the list is known to be incomplete."""
+    text = ", ".join(paper.authors)
+    return text + (" et al." if paper.authors_incomplete and text else "")
+
+
+def excerpt(text: str, limit: int = 300) -> str:
+    """The first sentences of an abstract, cut at a word boundary (math kept whole)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if cut.count("$") % 2:  # never cut inside $...$
+        cut = cut[: cut.rfind("$")]
+    return cut.rsplit(" ", 1)[0].rstrip(",;:") + " …"

@@ -1,0 +1,127 @@
+"""``reading-list build`` and ``serve``: check first, then MkDocs (the only CLI glue that
+imports it). A build goes to a temporary folder that replaces the output only on success."""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from .cli import add_papers_options, command, load, report, today
+
+
+def _setup_build(parser: argparse.ArgumentParser) -> None:
+    add_papers_options(parser)
+    parser.add_argument("--config-file", "-f", type=Path, default=Path("mkdocs.yml"),
+                        help="MkDocs config (default: mkdocs.yml)")
+    parser.add_argument("--site-dir", type=Path, default=None,
+                        help="output folder (default: site_dir of mkdocs.yml, i.e. site/)")
+    parser.add_argument("--site-url", default=None,
+                        help="override site_url (e.g. the URL GitHub Pages reports)")
+    parser.add_argument("--no-strict", dest="strict", action="store_false",
+                        help="do not turn MkDocs warnings into errors")
+
+
+def _epoch(day) -> str:
+    return str(calendar.timegm(day.timetuple()))
+
+
+def _mkdocs_config(args: argparse.Namespace, **overrides):
+    from mkdocs.config import load_config
+
+    options = {"config_file": str(args.config_file), **overrides}
+    if args.site_url:
+        options["site_url"] = args.site_url
+    return load_config(**options)
+
+
+@command("build", _setup_build)
+def cmd_build(args: argparse.Namespace) -> int:
+    """Check the entries, then build the site (strict); the old site stays on any failure."""
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import MkDocsException
+
+    if not args.config_file.is_file():
+        print(f"{args.config_file}: no such file (run in the list's folder, or use -f)",
+              file=sys.stderr)
+        return 2
+    collection, problems = load(args)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or collection is None:
+        report(errors, "text")
+        print(f"build stopped: {len(errors)} error(s) in the entries; nothing was written",
+              file=sys.stderr)
+        return 1
+    day = today(args)
+    os.environ["SOURCE_DATE_EPOCH"] = _epoch(day)  # fixes "today" and sitemap dates
+    logging.basicConfig(format="%(levelname)-7s -  %(message)s", level=logging.INFO)
+    try:
+        config = _mkdocs_config(args, strict=args.strict)
+    except MkDocsException as exc:
+        print(f"{args.config_file}: {exc}", file=sys.stderr)
+        return 1
+    final = (args.site_dir or Path(config["site_dir"])).resolve()
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    try:
+        config["site_dir"] = str(staging)
+        build(config)
+    except (MkDocsException, SystemExit) as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        message = str(exc) if str(exc) not in ("", "1") else "MkDocs reported errors"
+        print(f"build failed: {message}; the previous site was left untouched",
+              file=sys.stderr)
+        return 1
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _swap(staging, final)
+    pages = sum(1 for _ in final.rglob("index.html"))
+    print(f"built {len(collection.papers)} papers into {final} ({pages} pages, date {day})",
+          file=sys.stderr)
+    return 0
+
+
+def _swap(staging: Path, final: Path) -> None:
+    """Replace ``final`` with ``staging`` (a rename each, so readers never see half a site)."""
+    os.chmod(staging, 0o755)
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        final.rename(old)
+    staging.rename(final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _setup_serve(parser: argparse.ArgumentParser) -> None:
+    add_papers_options(parser)
+    parser.add_argument("--config-file", "-f", type=Path, default=Path("mkdocs.yml"))
+    parser.add_argument("--dev-addr", "-a", default="127.0.0.1:8000",
+                        help="address to serve on (default: 127.0.0.1:8000)")
+    parser.add_argument("--site-url", default=None, help=argparse.SUPPRESS)
+
+
+@command("serve", _setup_serve)
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Preview the site with live reload; rebuilds when an entry or template changes."""
+    from mkdocs.commands.serve import serve
+    from mkdocs.exceptions import MkDocsException
+
+    collection, problems = load(args)
+    report([p for p in problems if p.severity == "error"], "text")
+    if args.date:
+        os.environ["SOURCE_DATE_EPOCH"] = _epoch(args.date)
+    logging.basicConfig(format="%(levelname)-7s -  %(message)s", level=logging.INFO)
+    try:
+        serve(config_file=str(args.config_file), dev_addr=args.dev_addr, livereload=True)
+    except MkDocsException as exc:
+        print(f"serve failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
