@@ -25,8 +25,7 @@ import jinja2
 from . import bibtex, feeds, related, trending
 from .config import SiteConfig
 from .entries import Collection, Paper, load_schema
-from .render import (all_authors, excerpt, json_ld, note_html, plain_text, short_authors,
-                     text_html)
+from .render import all_authors, excerpt, json_ld, note_html, plain_text, short_authors, text_html
 
 RELATED_COUNT = 5
 
