@@ -301,8 +301,9 @@ def _schema_problems(data: dict[str, Any], out: _Problems) -> set[str]:
             out.add(where, f"'{label}' is empty", hint)
         elif err.validator == "maxLength":
             out.add(where, f"'{label}' is longer than {err.validator_value} characters", hint)
-        elif err.validator == "propertyNames":
-            out.add(where, f"invalid key {err.instance!r} in '{label}'",
+        elif "propertyNames" in err.relative_schema_path:
+            # jsonschema reports the bad name itself as the instance, at the parent's path.
+            out.add((*where, str(err.instance)), f"invalid key {err.instance!r} in '{label}'",
                     "keys are lowercase words such as code, project, pdf", key=True)
         else:
             shown = err.instance if isinstance(err.instance, str | int | float) else ""
@@ -407,7 +408,7 @@ def parse_entry(stem: str, source: str, located: Located, taxonomy: Taxonomy | N
         out.add(("note",), "notes are Markdown without HTML tags",
                 "remove the <...> markup; use Markdown for emphasis and links")
     for name in ("title", "abstract"):
-        if isinstance(data.get(name), str) and not data[name].strip():
+        if isinstance(data.get(name), str) and not data[name].strip() and name not in bad:
             out.add((name,), f"'{name}' is blank", load_schema_props()[name]["x-hint"])
     # Expected fields: gaps are a to-do list, not a failure.
     if "authors" not in data:
@@ -636,18 +637,21 @@ def _cross_checks(papers: list[Paper], outs: dict[str, _Problems]) -> list[Probl
     The first file in (id, path) order keeps a value; every later one is flagged, naming it.
     """
     found: list[Problem] = []
+    ordered = sorted(papers, key=lambda p: (p.id, p.source))
     owners: dict[tuple[str, str], Paper] = {}
-    for paper in sorted(papers, key=lambda p: (p.id, p.source)):
+    # Ids first: an alias that repeats an id is the alias's fault, whatever the file order.
+    for paper in ordered:
+        owners.setdefault(("id", paper.id), paper)
+    for paper in ordered:
         out = _Problems(paper.source, outs[paper.source].located)
         keys = [("id", paper.id, ())] + [("alias", a, ("aliases", i))
                                           for i, a in enumerate(paper.aliases)]
         for kind, value, where in keys:
-            other = owners.get(("id", value))
-            if other is not None and other is not paper:
-                used = "its id" if other.id == value else "an alias"
+            other = owners.setdefault(("id", value), paper)
+            if other is not paper:
+                used = "the id" if other.id == value else "an alias"
                 out.add(where, f"{kind} '{value}' is already {used} of {other.source}",
                         "ids and aliases must be unique: rename the file or drop the alias")
-            owners.setdefault(("id", value), paper)
         for name in ("arxiv", "doi"):
             value = getattr(paper, name)
             if value is None:

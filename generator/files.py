@@ -92,6 +92,9 @@ class _Loader(yaml.SafeLoader):
             self._depth -= 1
 
 
+_PLAIN_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
+
+
 def _mark(node: yaml.Node) -> Pos:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -121,6 +124,9 @@ def _scalar(node: yaml.ScalarNode) -> Any:
 
 def _build(node: yaml.Node, path: KeyPath, located: Located) -> Any:
     located.positions[path] = _mark(node)
+    if node.tag not in _PLAIN_TAGS and not isinstance(node, yaml.ScalarNode):
+        line, col = _mark(node)
+        raise YamlError(f"YAML tag {node.tag!r} is not allowed", line, col, "remove the tag")
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node)
     if isinstance(node, yaml.SequenceNode):

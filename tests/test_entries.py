@@ -1,0 +1,141 @@
+"""The loader's rules, as data: every file in cases/entries/ and cases/taxonomy/ is a case.
+
+A case file holds the input files (entry text, or bytes for encoding faults), optionally its
+own taxonomy and date, and every problem the loader must report, in order: message (a
+substring), line, col, severity and optionally a hint substring. When the case has no errors
+it may also list field values the loaded papers must have (``papers: {id: {field: value}}``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import CASES, TODAY
+
+from generator.entries import (
+    PartialDate,
+    Problem,
+    load_collection,
+    load_taxonomy,
+    normalize_space,
+    title_key,
+)
+
+CASE_FILES = sorted((CASES / "entries").glob("*.yaml")) + sorted(
+    (CASES / "taxonomy").glob("*.yaml"))
+
+
+def load_case(path: Path) -> dict[str, Any]:
+    case = yaml.safe_load(path.read_text("utf-8"))
+    assert case.get("about"), f"{path.name}: say what the case checks in 'about:'"
+    files = case.get("files")
+    if files is None:
+        files = {}
+    elif not isinstance(files, dict):  # a bare entry text: the file is named after the case
+        files = {f"{path.stem}.yaml": files}
+    case["files"] = files
+    return case
+
+
+def expected_problems(case: dict[str, Any]) -> list[dict[str, Any]]:
+    default = next(iter(case["files"]), "taxonomy.yml")
+    return [{"file": default, "severity": "error", **p} for p in case.get("problems") or []]
+
+
+def run_case(case: dict[str, Any], folder: Path, write_files) -> tuple[Any, list[Problem]]:
+    paths = write_files(folder, case["files"])
+    taxonomy = folder / "taxonomy.yml"
+    if "taxonomy" in case:
+        if case["taxonomy"] is not None:
+            taxonomy.write_text(case["taxonomy"], "utf-8")
+    else:
+        taxonomy.write_text((CASES / "taxonomy.yml").read_text("utf-8"), "utf-8")
+    today = dt.date.fromisoformat(str(case.get("today", TODAY)))
+    return load_collection(paths, taxonomy, today, root=folder)
+
+
+def plain(value: Any) -> Any:
+    """Paper attribute values as YAML can write them."""
+    if isinstance(value, tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, PartialDate | dt.date):
+        return value.isoformat() if isinstance(value, dt.date) else value.iso
+    return value
+
+
+@pytest.mark.parametrize("case_path", CASE_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_case(case_path: Path, tmp_path: Path, write_files) -> None:
+    case = load_case(case_path)
+    started = time.perf_counter()
+    collection, problems = run_case(case, tmp_path, write_files)
+    elapsed = time.perf_counter() - started
+    shown = "\n".join(p.format() for p in problems) or "(no problems)"
+    expected = expected_problems(case)
+    assert len(problems) == len(expected), f"got:\n{shown}"
+    for got, want in zip(problems, expected, strict=True):
+        where = (got.path, got.line, got.col, got.severity)
+        assert where == (want["file"], want["line"], want["col"], want["severity"]), shown
+        assert want["message"] in got.format(), shown  # as printed: control chars escaped
+        assert want.get("hint", "") in got.hint, shown
+        assert "\n" not in got.format()
+    has_errors = any(p["severity"] == "error" for p in expected)
+    assert (collection is None) == has_errors, shown
+    for pid, fields in (case.get("papers") or {}).items():
+        paper = collection.by_id[pid]
+        for name, value in fields.items():
+            assert plain(getattr(paper, name)) == value, name
+    assert elapsed < case.get("max_seconds", 5)
+
+
+def test_case_names_are_unique_across_cases() -> None:
+    """The CLI test checks all cases in one folder: file names, titles and ids must not clash."""
+    seen: dict[str, str] = {}
+    for path in CASE_FILES:
+        for name in load_case(path)["files"]:
+            assert name not in seen, f"{name} is in {seen.get(name)} and {path.name}"
+            seen[name] = path.name
+
+
+def test_taxonomy_problems_name_the_field_with_a_hint(tmp_path: Path) -> None:
+    """Every taxonomy message names the item and field; none is raw jsonschema text."""
+    path = tmp_path / "taxonomy.yml"
+    path.write_text("categories:\n  - {slug: a, title: A, description: D, colour: red}\n"
+                    "tags:\n  - {slug: b}\n", "utf-8")
+    taxonomy, problems = load_taxonomy(path)
+    assert taxonomy is None
+    assert [p.format() for p in problems] == [
+        f"{path}:2:41: error: unknown field 'colour' in category 'a' "
+        "(allowed fields: description, order, slug, title)",
+        f"{path}:4:5: error: tag 'b' is missing 'title' (a short name shown on the site)",
+    ]
+
+
+def test_shipped_papers_load_without_errors() -> None:
+    root = Path(__file__).parent.parent
+    files = sorted(p for p in (root / "papers").glob("*.yaml"))
+    collection, problems = load_collection(files, root / "papers" / "taxonomy.yml", TODAY,
+                                           root=root)
+    assert [p.format() for p in problems if p.severity == "error"] == []
+    assert collection is not None and len(collection.papers) == 200
+    assert all(p.source == f"papers/{p.id}.yaml" for p in collection.papers)
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("  A   title\n with\tbreaks ", "A title with breaks"),
+    ("one\n\n\n  two\n three", "one\n\ntwo three"),
+    ("para\n \t \nnext", "para\n\nnext"),
+    ("\u00a0non\u2003breaking\u00a0", "non breaking"),
+    ("", ""),
+])
+def test_normalize_space(raw: str, clean: str) -> None:
+    assert normalize_space(raw) == clean
+
+
+def test_title_key_ignores_case_and_punctuation() -> None:
+    key = title_key("TrojanStego: Your LM -- Can (Secretly)!")
+    assert key == "trojanstego your lm can secretly"
