@@ -15,6 +15,7 @@ import json
 import re
 import smtplib
 import ssl
+import textwrap
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -60,8 +61,8 @@ class TrendingPick:
 
     rank: int
     paper: Paper
-    reasons: tuple[str, ...] = ()
-    movement: str = ""
+    summary: str = ""  #: why it is trending: "+41 GitHub stars, +6 citations this week"
+    movement: str = ""  #: "new", "up 3", "down 1" (empty when unchanged)
 
 
 @dataclass(frozen=True)
@@ -112,10 +113,14 @@ def _text_list(value: Any) -> tuple[str, ...]:
 def pick_ranking(rankings: Sequence[Any] | None, day: dt.date,
                  config: SiteConfig) -> Any | None:
     """The ranking a day's digest uses: computed for ``day``, in the site's default window
-    (``trending_default``), else in the first configured window that has one."""
+    (``trending_default``), else in the first configured window that has one.
+
+    A fallback ranking (no metrics: ordered by recency) is not used: it would only repeat
+    the additions, and calling it "trending" would mislead."""
     if not rankings:
         return None
-    same_day = [r for r in rankings if _attr(r, "today") == day]
+    same_day = [r for r in rankings if _attr(r, "today") == day
+                and not _attr(r, "fallback", False)]
     order = [config.trending_default, *config.trending_windows]
     for window in order:
         for ranking in same_day:
@@ -141,15 +146,28 @@ def digest_for(collection: Collection, config: SiteConfig, day: dt.date,
             paper = collection.by_id.get(_attr(row, "paper_id"))
             if paper is None:
                 continue
-            movement = _attr(row, "movement")
+            movement = str(_attr(row, "movement") or "")
+            summary = _attr(row, "summary") or "; ".join(_text_list(_attr(row, "reasons")))
             picks.append(TrendingPick(int(_attr(row, "rank", len(picks) + 1)), paper,
-                                      _text_list(_attr(row, "reasons")),
-                                      str(movement) if movement not in (None, "") else ""))
+                                      str(summary), "" if movement == "same" else movement))
             if len(picks) >= config.digest_top:
                 break
     return DigestDay(day, added, tuple(picks),
                      str(_attr(ranking, "window", "")) if picks else "",
                      str(_attr(ranking, "explanation", "") or "") if picks else "")
+
+
+def digest_rankings(collection: Collection, history: Any, config: SiteConfig,
+                    today: dt.date) -> list[Any]:
+    """Trending rankings (window ``trending_default``, top ``digest_top``) for each day the
+    digest feed covers, so past days keep their own top N on every rebuild."""
+    from . import trending  # pure, but keeps this module importable on its own
+
+    window = config.trending_default if config.trending_default in trending.WINDOWS \
+        else "week"
+    return [trending.rank(collection, history, today - dt.timedelta(days=back), window,
+                          limit=config.digest_top)
+            for back in range(max(config.digest_days, 0))]
 
 
 def digest_days(collection: Collection, config: SiteConfig, today: dt.date,
@@ -218,8 +236,8 @@ def digest_elements(day: DigestDay, config: SiteConfig) -> list[ET.Element]:
         for pick in day.trending:
             li = el(ol, "li")
             paper_link(li, pick.paper)
-            details = [d for d in (short_authors(pick.paper), "; ".join(pick.reasons),
-                                   pick.movement) if d]
+            details = [d for d in (short_authors(pick.paper), pick.summary, pick.movement)
+                       if d]
             if details:
                 li[-1].tail = clean(" — " + " · ".join(details))
         parts.append(ol)
@@ -252,8 +270,8 @@ def digest_text(day: DigestDay, config: SiteConfig) -> str:
         lines.append("")
         for pick in day.trending:
             lines.append(f"{pick.rank}. {pick.paper.title}")
-            details = [d for d in (short_authors(pick.paper), "; ".join(pick.reasons),
-                                   pick.movement) if d]
+            details = [d for d in (short_authors(pick.paper), pick.summary, pick.movement)
+                       if d]
             if details:
                 lines.append("   " + " · ".join(details))
             lines.append("   " + config.absolute(f"papers/{pick.paper.id}/"))
@@ -265,7 +283,8 @@ def digest_text(day: DigestDay, config: SiteConfig) -> str:
             lines.append(f"- {paper.title}")
             if paper.authors:
                 lines.append(f"  {short_authors(paper)}")
-            lines.append(f"  {excerpt(paper.abstract)}")
+            lines.append(textwrap.fill(excerpt(paper.abstract), 76, initial_indent="  ",
+                                       subsequent_indent="  "))
             lines.append(f"  {config.absolute(f'papers/{paper.id}/')}")
         more = len(day.added) - _max_added(config)
         if more > 0:
@@ -335,7 +354,7 @@ def build_message(day: DigestDay, config: SiteConfig, sender: str, to: Sequence[
     msg["Subject"] = day.title(config)
     msg["From"] = sender
     msg["To"] = ", ".join(to)
-    msg["Message-ID"] = message_id(day, config)
+    msg["Message-ID"] = message_id(day.day, config)
     if sent_at is not None:
         msg["Date"] = format_datetime(sent_at)
     msg.set_content(digest_text(day, config))
@@ -351,6 +370,17 @@ def build_message(day: DigestDay, config: SiteConfig, sender: str, to: Sequence[
     document = ET.tostring(page, encoding="unicode", method="html")
     msg.add_alternative("<!DOCTYPE html>\n" + document + "\n", subtype="html")
     return msg
+
+
+def readable(msg: EmailMessage) -> str:
+    """The message as a person reads it in a terminal: headers, then each part decoded."""
+    lines = [f"{k}: {v}" for k, v in msg.items() if k.lower() not in
+             ("content-type", "mime-version", "content-transfer-encoding")]
+    for part in msg.walk():
+        if part.get_content_maintype() == "multipart":
+            continue
+        lines += ["", f"----- {part.get_content_type()} -----", part.get_content().rstrip()]
+    return "\n".join(lines) + "\n"
 
 
 SmtpFactory = Callable[..., smtplib.SMTP]
