@@ -127,6 +127,10 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def _span(days: int) -> str:
+    return "day" if days == 1 else f"{days} days"
+
+
 def added_words(paper: Paper, today: dt.date) -> str:
     age = (today - paper.added).days
     if age <= 0:
@@ -205,7 +209,7 @@ def _order(collection: Collection, history: History, today: dt.date, window: str
         listed.sort(key=lambda s: (-s.score, *_recency_key(s.paper)))
         explanation = (
             f"Ranked by growth in citations, Hugging Face upvotes and GitHub stars in the "
-            f"{_plural(days, 'day', 'days')} to {today.isoformat()}, plus a boost for papers "
+            f"{_span(days)} to {today.isoformat()}, plus a boost for papers "
             f"added in the last {BOOST_DAYS // 7} weeks.")
         return False, explanation, data_date, listed
     if not usable:
@@ -214,8 +218,7 @@ def _order(collection: Collection, history: History, today: dt.date, window: str
         why = (f"Popularity data starts on {usable[0].isoformat()} and growth needs two days "
                "of it")
     else:
-        why = f"No new citations, stars or upvotes in the {_plural(days, 'day', 'days')} " \
-              f"to {today.isoformat()}"
+        why = f"No new citations, stars or upvotes in the {_span(days)} to {today.isoformat()}"
     listed = sorted(scored, key=lambda s: _recency_key(s.paper))
     return True, f"{why}: {RECENCY_RULE}.", data_date, listed
 

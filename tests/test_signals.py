@@ -1,0 +1,311 @@
+"""Signal providers against a local server that plays each API's real shape and faults."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from generator.entries import Paper
+from generator.sources.http import HttpClient
+from generator.sources.signals import (
+    GITHUB_DEFAULT_URL,
+    HF_DEFAULT_URL,
+    MAX_CONSECUTIVE_FAILURES,
+    S2_DEFAULT_URL,
+    GitHub,
+    HuggingFace,
+    SemanticScholar,
+    default_providers,
+    github_repo,
+)
+
+
+def paper(pid: str, arxiv: str | None = None, doi: str | None = None,
+          code: str | None = None) -> Paper:
+    return Paper(id=pid, source=f"papers/{pid}.yaml", title=pid, abstract="", category="c",
+                 tags=(), added=dt.date(2026, 11, 1), arxiv=arxiv, doi=doi,
+                 url=None if arxiv or doi else "https://example.org",
+                 links=(("code", code),) if code else ())
+
+
+class FakeApis:
+    """State of the fake services: known records, queued faults, and every request seen."""
+
+    def __init__(self) -> None:
+        # Shapes as the services answer (trimmed to the fields we read plus a neighbour).
+        self.s2 = {
+            "ARXIV:2505.20118": {"paperId": "a1", "citationCount": 12,
+                                 "influentialCitationCount": 2},
+            "ARXIV:2401.00001": {"paperId": "b2", "citationCount": 0,
+                                 "influentialCitationCount": 0},
+            "DOI:10.1000/known": {"paperId": "c3", "citationCount": 40,
+                                  "influentialCitationCount": 5},
+        }
+        self.hf = {"2505.20118": 41, "2401.00001": 3}
+        self.gh = {"org/tool": 1234, "lab/code": 7}
+        self.faults: dict[str, list[str]] = {}  # path prefix -> faults to play, in order
+        self.requests: list[tuple[str, str, Any, Any]] = []
+        self.lock = threading.Lock()
+
+    def fault_for(self, path: str) -> str | None:
+        with self.lock:
+            for prefix, queue in self.faults.items():
+                if path.startswith(prefix) and queue:
+                    return queue.pop(0)
+        return None
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: Any
+
+    def log_message(self, *args: Any) -> None:  # keep test output quiet
+        pass
+
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None,
+              raw: bytes | None = None) -> None:
+        data = raw if raw is not None else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _handle(self, method: str) -> None:
+        apis: FakeApis = self.server.apis
+        url = urllib.parse.urlsplit(self.path)
+        body = None
+        if method == "POST":
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        apis.requests.append((method, self.path, self.headers, body))  # case-insensitive
+        fault = apis.fault_for(url.path)
+        if fault == "500":
+            return self._send(500, {"message": "Internal Server Error"})
+        if fault and fault.startswith("429"):
+            return self._send(429, {"message": "Too Many Requests"},
+                              {"Retry-After": fault.split(":")[1]})
+        if fault == "slow":
+            time.sleep(0.6)
+        if url.path == "/graph/v1/paper/batch":
+            answer: Any = [apis.s2.get(i) for i in body["ids"]]
+        elif url.path.startswith("/api/papers/"):
+            arxiv = url.path.rsplit("/", 1)[1]
+            if arxiv not in apis.hf:
+                return self._send(404, {"error": "Paper not found"})
+            answer = {"id": arxiv, "title": "A paper", "upvotes": apis.hf[arxiv],
+                      "authors": [], "publishedAt": "2025-05-26T00:00:00.000Z"}
+        elif url.path.startswith("/repos/"):
+            repo = url.path[len("/repos/"):]
+            if repo not in apis.gh:
+                return self._send(404, {"message": "Not Found",
+                                        "documentation_url": "https://docs.github.com/rest"})
+            answer = {"full_name": repo, "stargazers_count": apis.gh[repo],
+                      "forks_count": 1}
+        else:
+            return self._send(404, {"error": "no route"})
+        data = json.dumps(answer).encode()
+        if fault == "truncated":
+            return self._send(200, None, raw=data[: len(data) // 2])
+        if fault == "notjson":
+            return self._send(200, None, raw=b"<html>maintenance</html>")
+        return self._send(200, answer)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self._handle("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._handle("POST")
+
+
+@pytest.fixture
+def apis() -> Iterator[tuple[FakeApis, str]]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.apis = FakeApis()  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.apis, f"http://127.0.0.1:{server.server_address[1]}"  # type: ignore
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class Sleeps(list):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def client(base: str, sleeps: Sleeps | None = None, **kw: Any) -> HttpClient:
+    kw.setdefault("retries", 2)
+    kw.setdefault("timeout", 5.0)
+    return HttpClient(base, backoff=0.01, sleep=sleeps if sleeps is not None else Sleeps(),
+                      **kw)
+
+
+PAPERS = [paper("known", arxiv="2505.20118v2"), paper("zero", arxiv="2401.00001"),
+          paper("by-doi", doi="10.1000/known"), paper("stranger", arxiv="2999.99999"),
+          paper("rescued", arxiv="2999.99998", doi="10.1000/known"),
+          paper("no-id")]
+
+
+# --- Semantic Scholar -------------------------------------------------------------------
+
+def test_semantic_scholar_batch_shape_ids_fields_and_unknown(apis) -> None:
+    fake, base = apis
+    result = SemanticScholar(client(base, headers={"x-api-key": "k"})).fetch(PAPERS)
+    assert result.values == {
+        "known": {"citations": 12, "influential_citations": 2},
+        "zero": {"citations": 0, "influential_citations": 0},
+        "by-doi": {"citations": 40, "influential_citations": 5},
+        "rescued": {"citations": 40, "influential_citations": 5},  # found by its DOI
+    }
+    assert result.unknown == ["stranger"]
+    assert result.failures == [] and result.asked == 5
+    method, path, headers, body = fake.requests[0]
+    assert method == "POST" and path.startswith("/graph/v1/paper/batch?")
+    assert "fields=citationCount%2CinfluentialCitationCount" in path
+    # In paper id order (stable requests); arXiv preferred, version suffix dropped.
+    assert body == {"ids": ["DOI:10.1000/known", "ARXIV:2505.20118", "ARXIV:2999.99998",
+                            "ARXIV:2999.99999", "ARXIV:2401.00001"]}
+    assert headers["x-api-key"] == "k"
+    assert fake.requests[1][3] == {"ids": ["DOI:10.1000/known"]}  # the DOI second chance
+    assert len(fake.requests) == 2  # one batch for all, not one request per paper
+
+
+def test_semantic_scholar_retries_500_and_honours_retry_after(apis) -> None:
+    fake, base = apis
+    fake.faults["/graph"] = ["500", "429:7"]
+    sleeps = Sleeps()
+    result = SemanticScholar(client(base, sleeps)).fetch(PAPERS[:1])
+    assert result.values == {"known": {"citations": 12, "influential_citations": 2}}
+    assert len(fake.requests) == 3
+    assert max(sleeps) >= 7  # waited as long as the server asked
+
+
+def test_semantic_scholar_failure_is_reported_not_raised(apis) -> None:
+    fake, base = apis
+    fake.faults["/graph"] = ["500"] * 10
+    result = SemanticScholar(client(base)).fetch(PAPERS)
+    assert result.values == {}
+    assert sorted(pid for pid, _ in result.failures) == ["by-doi", "known", "rescued",
+                                                         "stranger", "zero"]
+    assert "HTTP 500" in result.failures[0][1] and "after 3 attempts" in result.failures[0][1]
+
+
+@pytest.mark.parametrize("fault", ["truncated", "notjson"])
+def test_semantic_scholar_malformed_body(apis, fault: str) -> None:
+    fake, base = apis
+    fake.faults["/graph"] = [fault]
+    result = SemanticScholar(client(base)).fetch(PAPERS[:2])
+    assert result.values == {}
+    assert "malformed JSON" in result.failures[0][1]
+
+
+def test_semantic_scholar_wrong_shape_is_a_failure(apis) -> None:
+    fake, base = apis
+    fake.s2["ARXIV:2505.20118"] = {"paperId": "a1", "citationCount": "many"}
+    result = SemanticScholar(client(base)).fetch(PAPERS[:2])
+    assert result.values == {"zero": {"citations": 0, "influential_citations": 0}}
+    assert result.failures[0][0] == "known" and "citationCount" in result.failures[0][1]
+
+
+def test_timeout_is_a_failure(apis) -> None:
+    fake, base = apis
+    fake.faults["/graph"] = ["slow"]
+    result = SemanticScholar(client(base, timeout=0.2, retries=0)).fetch(PAPERS[:1])
+    assert result.values == {}
+    assert "network error" in result.failures[0][1]
+
+
+# --- Hugging Face -----------------------------------------------------------------------
+
+def test_hugging_face_upvotes_unknown_and_faults(apis) -> None:
+    fake, base = apis
+    fake.faults["/api/papers/2401.00001"] = ["truncated"]
+    fake.faults["/api/papers/2505.20118"] = ["429:2", "500"]
+    sleeps = Sleeps()
+    result = HuggingFace(client(base, sleeps)).fetch(PAPERS)
+    assert result.values == {"known": {"hf_upvotes": 41}}  # recovered after 429 and 500
+    assert sorted(result.unknown) == ["rescued", "stranger"]  # 404: not on the Hub
+    assert [pid for pid, _ in result.failures] == ["zero"]  # only the truncated one
+    assert "malformed JSON" in result.failures[0][1]
+    assert 2 in [round(s) for s in sleeps]
+    paths = {p for _, p, _, _ in fake.requests}
+    assert "/api/papers/2505.20118" in paths  # version suffix dropped
+
+
+def test_circuit_breaker_stops_asking_a_dead_service(apis) -> None:
+    fake, base = apis
+    fake.faults["/api/papers/"] = ["500"] * 100
+    many = [paper(f"p{i:02d}", arxiv=f"2401.{i:05d}") for i in range(10)]
+    progress: list[tuple[str, int, int]] = []
+    result = HuggingFace(client(base, retries=1)).fetch(
+        many, lambda *a: progress.append(a))
+    assert result.values == {} and len(result.failures) == 10
+    assert len(fake.requests) == MAX_CONSECUTIVE_FAILURES * 2  # 2 attempts each, then stop
+    assert "not asked after 3 failures in a row" in result.failures[-1][1]
+    assert progress[-1] == ("hugging-face", 10, 10)
+
+
+# --- GitHub -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("url", "repo"), [
+    ("https://github.com/org/tool", "org/tool"),
+    ("https://github.com/org/tool/", "org/tool"),
+    ("https://github.com/org/tool.git", "org/tool"),
+    ("https://www.github.com/org/tool/tree/main/src", "org/tool"),
+    ("http://github.com/Org-1/my.tool#readme", "Org-1/my.tool"),
+    ("https://github.com/org", None),
+    ("https://gitlab.com/org/tool", None),
+    ("https://github.com.evil.example/org/tool", None),
+])
+def test_github_repo_from_code_link(url: str, repo: str | None) -> None:
+    assert github_repo(url) == repo
+
+
+def test_github_stars_token_shared_repo_and_unknown(apis) -> None:
+    fake, base = apis
+    fake.faults["/repos/lab/code"] = ["429:3"]
+    papers = [paper("a", arxiv="1", code="https://github.com/org/tool"),
+              paper("b", arxiv="2", code="https://github.com/org/tool/tree/main"),
+              paper("c", arxiv="3", code="https://github.com/lab/code"),
+              paper("d", arxiv="4", code="https://github.com/gone/away"),
+              paper("e", arxiv="5", code="https://gitlab.com/x/y"),
+              paper("f", arxiv="6")]
+    sleeps = Sleeps()
+    gh = GitHub(client(base, sleeps, headers={"Authorization": "Bearer t0ken"}))
+    result = gh.fetch(papers)
+    assert result.values == {"a": {"github_stars": 1234}, "b": {"github_stars": 1234},
+                             "c": {"github_stars": 7}}
+    assert result.unknown == ["d"] and result.failures == [] and result.asked == 4
+    repo_requests = [p for _, p, _, _ in fake.requests]
+    assert repo_requests.count("/repos/org/tool") == 1  # fetched once for both papers
+    assert all(h["Authorization"] == "Bearer t0ken" for _, _, h, _ in fake.requests)
+    assert max(sleeps) >= 3
+
+
+def test_default_providers_read_the_environment() -> None:
+    env = {"SEMANTIC_SCHOLAR_API_URL": "http://127.0.0.1:1/s2", "HF_API_URL": "http://h",
+           "GITHUB_API_URL": "http://g", "SEMANTIC_SCHOLAR_API_KEY": "key",
+           "GITHUB_TOKEN": "tok"}
+    s2, hf, gh = default_providers(env)
+    assert s2.client.base_url == "http://127.0.0.1:1/s2"
+    assert s2.client.url("graph/v1/paper/batch") == "http://127.0.0.1:1/s2/graph/v1/paper/batch"
+    assert hf.client.base_url == "http://h" and gh.client.base_url == "http://g"
+    assert s2.client.headers["x-api-key"] == "key"
+    assert gh.client.headers["Authorization"] == "Bearer tok"
+    s2, hf, gh = default_providers({})
+    assert (s2.client.base_url, hf.client.base_url, gh.client.base_url) == (
+        S2_DEFAULT_URL, HF_DEFAULT_URL, GITHUB_DEFAULT_URL)
+    assert "x-api-key" not in s2.client.headers and "Authorization" not in gh.client.headers
+    assert s2.client.min_interval >= 1.0 and gh.client.min_interval > 0
