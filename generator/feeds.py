@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -400,46 +399,34 @@ def build_feeds(collection: Collection, config: SiteConfig, today: dt.date,
 
 
 def subscribe_context(collection: Collection, config: SiteConfig) -> dict[str, Any]:
-    """The context of ``site_templates/subscribe.md.j2``.
-
-    Every string that ends up in Markdown is already escaped for Markdown (``*_md`` keys);
-    URLs are absolute when ``site_url`` is set, else site-relative.
-    """
+    """The context of ``site_templates/subscribe.md.j2`` (rendered with autoescape: values
+    are plain text). Feed URLs are absolute (what a reader needs) when ``site_url`` is set,
+    else site paths; ``path`` keys are site paths for relative links."""
 
     def url(path: str) -> str:
         return config.absolute(path) if config.site_url else "/" + path
 
-    def row(info: FeedInfo, label: str, html_path: str, count: int) -> dict[str, Any]:
-        return {"path": info.path, "url": url(info.path), "title": info.title,
-                "label_md": md_escape(label), "page_url": url(html_path), "count": count}
-
     index = {f.path: f for f in feed_index(collection, config)}
-    categories = [row(index[category_feed_path(c.slug)], c.title, f"categories/{c.slug}/",
-                      len(collection.by_category.get(c.slug, ())))
-                  for c in collection.taxonomy.categories]
-    tags = [row(index[tag_feed_path(t.slug)], t.title, f"tags/{t.slug}/",
-                len(collection.by_tag.get(t.slug, ())))
-            for t in collection.taxonomy.tags]
+
+    def one(path: str, **extra: Any) -> dict[str, Any]:
+        return {"path": path, "url": url(path), "title": index[path].title, **extra}
+
+    category_feeds = [
+        {"slug": c.slug, "title": c.title, "count": len(collection.by_category.get(c.slug, ())),
+         "path": category_feed_path(c.slug), "url": url(category_feed_path(c.slug))}
+        for c in collection.taxonomy.categories]
+    tag_feeds = [
+        {"slug": t.slug, "title": t.title, "count": len(collection.by_tag.get(t.slug, ())),
+         "path": tag_feed_path(t.slug), "url": url(tag_feed_path(t.slug))}
+        for t in collection.taxonomy.tags]
     return {
-        "site_name_md": md_escape(config.site_name),
-        "main": {"url": url(MAIN_FEED), "title": index[MAIN_FEED].title,
-                 "items": config.feed_items},
-        "json": {"url": url(JSON_FEED), "title": index[JSON_FEED].title},
-        "digest": {"url": url(DIGEST_FEED), "title": index[DIGEST_FEED].title,
-                   "top": config.digest_top, "days": config.digest_days},
-        "opml": {"url": url(OPML_FILE), "title": index[OPML_FILE].title},
-        "categories": categories,
-        "tags": tags,
+        "site_name": config.site_name,
+        "main_feed": one(MAIN_FEED, items=config.feed_items),
+        "json_feed": one(JSON_FEED),
+        "digest_feed": one(DIGEST_FEED, top=config.digest_top, days=config.digest_days),
+        "opml_file": one(OPML_FILE),
+        "category_feeds": category_feeds,
+        "tag_feeds": tag_feeds,
         "feed_count": sum(1 for f in index.values() if f.kind == "rss"),
-        "has_site_url": bool(config.site_url),
+        "email_doc": "subscribe-by-email/",
     }
-
-
-# Python-Markdown's escapable characters; "<" and "&" are turned into entities instead.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
-
-
-def md_escape(text: str) -> str:
-    """Text that Markdown shows as typed (no emphasis, links or HTML)."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-    return html.escape(escaped, quote=False)
