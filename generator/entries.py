@@ -27,7 +27,7 @@ ARXIV_VERSION_RE = re.compile(r"v[0-9]+$")
 NEAR_DUPLICATE_RATIO = 0.92
 EXPECTED_HINTS = {
     "authors": "add authors: [First Author, Second Author]",
-    "published": "add published: YYYY-MM (the first version's date, no more precise than known)",
+    "published": "add published: YYYY-MM, the first version's date, no more precise than known",
     "identifier": "add arxiv:, doi: or url: so readers can find the paper",
 }
 
@@ -294,7 +294,9 @@ def _schema_problems(data: dict[str, Any], out: _Problems) -> set[str]:
             out.add(where, f"'{label}' must be {_expected(err.validator_value)}, not {got}",
                     extra or hint)
         elif err.validator == "minItems":
-            out.add(where, f"'{label}' needs at least {err.validator_value} item(s)", hint)
+            count = err.validator_value
+            out.add(where, f"'{label}' needs at least {count} item{'s' if count != 1 else ''}",
+                    hint)
         elif err.validator == "uniqueItems":
             out.add(where, f"'{label}' lists the same value twice", "remove the repeat")
         elif err.validator == "minLength":
