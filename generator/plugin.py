@@ -69,9 +69,10 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         if self.config.trending_default not in self.config.trending_windows:
             raise PluginError("reading-list: trending_default must be one of "
                               "trending_windows")
-        papers = str(self.site.papers_path)
-        if papers not in config.watch:  # `mkdocs serve` rebuilds when an entry changes
-            config.watch.append(papers)
+        # `mkdocs serve` rebuilds when an entry or a fork's template override changes.
+        for folder in (self.site.papers_path, self.site.root / "site_templates"):
+            if folder.is_dir() and str(folder) not in config.watch:
+                config.watch.append(str(folder))
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:

@@ -1,0 +1,196 @@
+"""The page set and full builds of a small fixture list (and of the default list)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import filecmp
+import json
+from pathlib import Path
+
+import feedparser
+import pytest
+from sitekit import FIXTURE, ROOT, SITE_URL, broken_links, build, make_project, parse
+
+from generator.config import SiteConfig
+from generator.entries import load_collection
+from generator.files import iter_entry_files
+from generator.pages import build_page_set, rel
+
+TODAY = dt.date(2026, 11, 30)
+
+
+def collection_of(folder: Path):
+    collection, problems = load_collection(list(iter_entry_files(folder)),
+                                           folder / "taxonomy.yml", TODAY, root=folder.parent)
+    assert collection is not None, [p.format() for p in problems]
+    return collection
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    project = make_project(tmp_path_factory.mktemp("project"))
+    site = project / "site"
+    assert build(project, site) == 0
+    return site
+
+
+def test_rel_links():
+    assert rel("papers/x/", "tags/y/") == "../../tags/y/"
+    assert rel("", "papers/x/") == "papers/x/"
+    assert rel("tags/y/page/2/", "tags/y/") == "../../"
+    assert rel("papers/x/", "papers/x/") == "./"
+    assert rel("", "feed.xml") == "feed.xml"
+
+
+def test_page_set_paths_and_titles():
+    config = SiteConfig(site_name="Test list", site_url=SITE_URL, root=ROOT, page_size=2)
+    pageset = build_page_set(collection_of(FIXTURE / "papers"), config, TODAY)
+    paths = {p.path for p in pageset.pages}
+    assert {"index.md", "papers/trojanstego/index.md", "categories/index.md",
+            "categories/privacy/index.md", "categories/privacy/page/2/index.md",
+            "tags/index.md", "tags/memorization/index.md", "trending/index.md",
+            "trending/day/index.md", "trending/month/index.md",
+            "subscribe/index.md"} <= paths
+    paper = pageset.page("papers/trojanstego/index.md")
+    assert paper.title.startswith("TrojanStego")
+    assert paper.source == "papers/trojanstego.yaml"
+    assert 'href="../../tags/steganography/"' in paper.markdown
+    assert 'href="../../categories/covert/"' in paper.markdown
+    # Paper pages stay out of the navigation; the top-level pages are in it.
+    assert not paper.in_nav
+    assert pageset.page("trending/index.md").in_nav
+    # Outputs besides pages.
+    for name in ("papers.json", "papers.bib", "schema.json", "trending.json", "feed.xml",
+                 "bib/categories/privacy.bib", "bib/tags/memorization.bib",
+                 "papers/trojan-stego-old/index.html"):
+        assert name in pageset.files, name
+
+
+def test_page_set_is_deterministic():
+    config = SiteConfig(site_name="Test list", site_url=SITE_URL, root=ROOT)
+    a = build_page_set(collection_of(FIXTURE / "papers"), config, TODAY)
+    b = build_page_set(collection_of(FIXTURE / "papers"), config, TODAY)
+    assert a == b
+
+
+def test_untrusted_text_is_escaped_in_markdown():
+    config = SiteConfig(site_name="Test list", site_url=SITE_URL, root=ROOT)
+    pageset = build_page_set(collection_of(FIXTURE / "papers"), config, TODAY)
+    for page in pageset.pages:
+        body = page.markdown + page.head
+        assert "<script>window.__pwned" not in body, page.path
+        assert "<img src=x" not in body and "<svg" not in body, page.path
+        assert "javascript:" not in body, page.path
+
+
+def test_full_build_pages_and_links(built: Path):
+    assert (built / "papers" / "trojanstego" / "index.html").is_file()
+    assert (built / "categories" / "privacy" / "index.html").is_file()
+    assert (built / "tags" / "index.html").is_file()
+    assert (built / "trending" / "index.html").is_file()
+    assert broken_links(built) == []
+    # Generated pages are virtual: nothing is written into docs/.
+    assert not (ROOT / "docs" / "papers").exists()
+
+
+def test_paper_page_metadata(built: Path):
+    html = (built / "papers" / "trojanstego" / "index.html").read_text("utf-8")
+    meta = parse(html).meta
+    names = [k for k, _ in meta]
+    assert ("citation_title", "TrojanStego: Your Language Model Can Secretly Be A "
+            "Steganographic Privacy Leaking Agent") in meta
+    assert names.count("citation_author") == 5
+    assert ("citation_author", "Paul Röttger") in meta
+    assert ("citation_publication_date", "2025/05") in meta
+    assert ("citation_arxiv_id", "2505.20118") in meta
+    assert ("citation_pdf_url", "https://arxiv.org/pdf/2505.20118") in meta
+    assert ("citation_abstract_html_url", "https://arxiv.org/abs/2505.20118") in meta
+    assert ("og:url", SITE_URL + "papers/trojanstego/") in meta
+    assert "twitter:card" in names
+    assert f'<link rel="canonical" href="{SITE_URL}papers/trojanstego/"' in html
+    ld = html.split('<script type="application/ld+json">')[1].split("</script>")[0]
+    data = json.loads(ld)
+    assert data["@type"] == "ScholarlyArticle"
+    assert data["author"][0]["name"] == "Dominik Meier"
+    # Edit link points at the YAML entry, not at a generated page.
+    assert "edit/main/papers/trojanstego.yaml" in html
+    assert 'class="arithmatex">\\((\\varepsilon,\\delta)\\)' in html
+    assert "cost of $5" in html
+    assert "@misc{trojanstego" in html
+    assert 'type="application/rss+xml"' in html
+
+
+def test_no_payload_reaches_html_as_markup(built: Path):
+    from html.parser import HTMLParser
+
+    class Scan(HTMLParser):
+        bad: list[str] = []
+        in_script = False
+
+        def handle_starttag(self, tag, attrs):
+            self.in_script = tag == "script" and ("type", "application/ld+json") not in attrs
+            for name, value in attrs:
+                if name.startswith("on") or "javascript:" in (value or "").lower():
+                    self.bad.append(f"{tag} {name}={value}")
+
+        def handle_data(self, data):
+            if self.in_script and "__pwned" in data:
+                self.bad.append(data[:80])
+
+    for page in built.rglob("*.html"):
+        scan = Scan()
+        scan.feed(page.read_text("utf-8"))
+        assert scan.bad == [], page
+
+
+def test_sitemap_and_data_files(built: Path):
+    sitemap = (built / "sitemap.xml").read_text("utf-8")
+    assert f"{SITE_URL}papers/trojanstego/" in sitemap
+    data = json.loads((built / "papers.json").read_text("utf-8"))
+    assert data["count"] == 4 and data["papers"][0]["id"] == "hostile"
+    assert "@misc{pii-leakage" in (built / "papers.bib").read_text("utf-8")
+    assert "and others" in (built / "papers.bib").read_text("utf-8")
+    redirect = (built / "papers" / "trojan-stego-old" / "index.html").read_text("utf-8")
+    assert 'url=../trojanstego/' in redirect
+    feed = feedparser.parse((built / "feed.xml").read_bytes())
+    assert not feed.bozo and len(feed.entries) == 4
+
+
+def test_builds_are_byte_identical(built: Path, tmp_path: Path):
+    project = make_project(tmp_path / "again")
+    site = project / "site"
+    assert build(project, site) == 0
+    cmp = filecmp.dircmp(built, site)
+
+    def differences(c: filecmp.dircmp) -> list[str]:
+        out = c.left_only + c.right_only + c.diff_files
+        for sub in c.subdirs.values():
+            out += differences(sub)
+        return out
+
+    # dircmp compares shallowly by stat; compare bytes for every file to be sure.
+    assert differences(cmp) == []
+    for path in sorted(built.rglob("*")):
+        if path.is_file():
+            assert path.read_bytes() == (site / path.relative_to(built)).read_bytes(), path
+
+
+def test_bad_input_leaves_previous_site(built: Path, tmp_path: Path, capsys):
+    project = make_project(tmp_path / "bad")
+    site = project / "site"
+    assert build(project, site) == 0
+    before = (site / "index.html").read_bytes()
+    (project / "papers" / "broken.yaml").write_text("title: [unclosed\n", "utf-8")
+    assert build(project, site) == 1
+    err = capsys.readouterr().err
+    assert "papers/broken.yaml:2:1: error: YAML syntax error" in err and "Traceback" not in err
+    assert (site / "index.html").read_bytes() == before
+    assert not list(project.glob(".site.*"))
+
+
+def test_default_list_builds(tmp_path: Path):
+    project = make_project(tmp_path / "default", ROOT / "papers")
+    site = project / "site"
+    assert build(project, site) == 0
+    assert len(list((site / "papers").glob("*/index.html"))) == 200
+    assert broken_links(site) == []
