@@ -235,7 +235,7 @@ class GitHub(Provider):
 
 
 def default_providers(env: Mapping[str, str] | None = None,
-                      sleep: Callable[[float], None] = time.sleep,
+                      sleep: Callable[[float], None] | None = None,
                       timeout: float = 20.0) -> list[Provider]:
     """The three providers configured from the environment, with each service's limits.
 
@@ -244,6 +244,7 @@ def default_providers(env: Mapping[str, str] | None = None,
     hour and 5,000 with ``GITHUB_TOKEN``.
     """
     env = os.environ if env is None else env
+    sleep = sleep or time.sleep  # looked up at call time, so tests can stub it
     s2_key = env.get("SEMANTIC_SCHOLAR_API_KEY", "").strip()
     gh_token = env.get("GITHUB_TOKEN", "").strip()
     s2_headers = {"x-api-key": s2_key} if s2_key else {}
