@@ -155,13 +155,13 @@ def _authors(entry: Any) -> tuple[str, ...]:
     return tuple(n for n in names if not (n in seen or seen.add(n)))
 
 
-def _published(entry: Any, arxiv: str) -> str | None:
+def _published(entry: Any, arxiv: str, atom: bool) -> str | None:
     month = month_of(arxiv)
     parsed = entry.get("published_parsed")
-    if parsed:
+    if parsed and atom:
         day = f"{parsed.tm_year:04d}-{parsed.tm_mon:02d}-{parsed.tm_mday:02d}"
-        # The API's <published> is the first version's date; an RSS pubDate is the
-        # announcement, so it is trusted only when it agrees with the id's month.
+        # The API's <published> is the first version's date (kept when it agrees with the
+        # id's month); an RSS pubDate is the announcement day, so RSS gives the month only.
         if month is None or day.startswith(month):
             return day
     return month
@@ -176,8 +176,9 @@ def parse_feed(data: bytes) -> list[Candidate]:
         reason = parsed.get("bozo_exception")
         raise ImportError_(f"not an Atom or RSS feed ({reason})" if reason else
                            "not an Atom or RSS feed")
-    if not entries and not parsed.get("feed"):
-        raise ImportError_("not an Atom or RSS feed (no channel and no entries)")
+    if not entries and not parsed.get("version"):
+        raise ImportError_("not an Atom or RSS feed (no feed element and no entries)")
+    atom = str(parsed.get("version", "")).startswith("atom")
     out: list[Candidate] = []
     for entry in entries:
         if "api/errors" in entry.get("id", ""):
@@ -194,7 +195,7 @@ def parse_feed(data: bytes) -> list[Candidate]:
         if doi and not re.match(r"^10\.[0-9]{4,9}/\S+$", doi):
             doi = None
         out.append(Candidate(ident, title, abstract or title, _authors(entry),
-                             _published(entry, ident), doi, announce))
+                             _published(entry, ident, atom), doi, announce))
     return out
 
 
