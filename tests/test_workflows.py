@@ -204,7 +204,9 @@ def test_digest_is_optional_and_gated_on_secrets_through_env() -> None:
     for step in steps_of(digest)[1:-1]:
         assert step["if"] == "steps.configured.outputs.enabled == 'true'", step.get("name")
     send = step_named(digest, "Send the digest")
-    assert "reading-list digest --send --date" in send["run"]
+    assert "reading-list digest --send --date" in send["run"] and "--site-url" in send["run"]
+    assert send["env"]["SITE_URL"] == "${{ needs.build.outputs.site-url }}"
+    assert digest["needs"] == ["build", "deploy"], "mail only once the site is live"
 
 
 def test_keepalive_only_on_the_schedule() -> None:
