@@ -1,6 +1,6 @@
 """Trending: an explainable ranking from the metrics history. Pure: no clock, no network.
 
-The rule (documented for readers in docs/trending.md, keep the two in step):
+The rule (documented for readers in docs/how-trending-works.md; keep the two in step):
 
 * For each signal, **growth** in the window is the newest value inside the window minus
   the last value before it. A baseline older than the window start scales the growth down
