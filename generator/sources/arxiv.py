@@ -47,7 +47,15 @@ def parse_arxiv_id(text: str) -> str | None:
     candidate = match.group("rest") if match else re.sub(r"^arxiv:\s*", "", text,
                                                          flags=re.IGNORECASE)
     found = ID_RE.match(candidate)
-    return found.group("id") if found else None
+    if not found:
+        return None
+    ident = found.group("id")
+    if "/" not in ident:
+        # New-style ids: YYMM.NNNN from 0704 to 1412, YYMM.NNNNN since 1501.
+        yymm, number = ident.split(".")
+        if not 1 <= int(yymm[2:]) <= 12 or len(number) != (5 if yymm >= "1501" else 4):
+            return None
+    return ident
 
 
 @dataclass(frozen=True)
