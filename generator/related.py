@@ -30,6 +30,7 @@ TAG_W = 0.35
 CATEGORY_W = 0.1
 TITLE_REPEAT = 2  # title words count twice: a title is a dense summary of the abstract
 MAX_DF = 0.5  # words in more than half the papers say nothing about relatedness
+MAX_DF_MIN_PAPERS = 50
 BLOCK = 512  # rows per block of the product: bounds memory at BLOCK x N dense floats
 DECIMALS = 9  # scores are rounded so ties (and their order by id) never depend on float noise
 
@@ -78,9 +79,10 @@ class _Vocabulary:
         df: Counter[str] = Counter()
         for doc in docs:
             df.update(doc.keys())
-        limit = max(2, int(MAX_DF * n))
         # A word in one paper only cannot relate two papers; dropping it shrinks the matrix.
-        kept = sorted(t for t, d in df.items() if 2 <= d <= limit) if n > 2 else sorted(df)
+        # Very common words go too, but only in lists large enough for "common" to mean it.
+        limit = int(MAX_DF * n) if n >= MAX_DF_MIN_PAPERS else n
+        kept = sorted(t for t, d in df.items() if 2 <= d <= limit)
         idf = np.array([math.log((1 + n) / (1 + df[t])) + 1.0 for t in kept])
         return cls({t: i for i, t in enumerate(kept)}, idf)
 
