@@ -36,21 +36,22 @@ def make_id(title: str, taken: Iterable[str] = ()) -> str:
     for candidate in candidates:
         if candidate and candidate not in used:
             return candidate
-    base = candidates[-1][: MAX_SLUG - 4].rstrip("-")
+    # Room for a "-NNN" suffix, still cut at a word boundary.
+    base = _cut(slugify(title), MAX_SLUG - 4) or "paper"
     n = 2
     while f"{base}-{n}" in used:
         n += 1
     return f"{base}-{n}"
 
 
-def _cut(slug: str) -> str:
-    """Cut a slug to MAX_SLUG characters at a word boundary (never skipping a word)."""
-    if len(slug) <= MAX_SLUG:
+def _cut(slug: str, limit: int = MAX_SLUG) -> str:
+    """Cut a slug to ``limit`` characters at a word boundary (never skipping a word)."""
+    if len(slug) <= limit:
         return slug
-    words = slug[: MAX_SLUG + 1].split("-")[:-1]
+    words = slug[: limit + 1].split("-")[:-1]
     while len(words) > 1 and words[-1] in _DANGLING:
         words.pop()
-    return "-".join(words) or slug[:MAX_SLUG]
+    return "-".join(words) or slug[:limit]
 
 
 _DANGLING = {"a", "an", "and", "at", "by", "for", "from", "in", "into", "of", "on", "or",
@@ -58,8 +59,14 @@ _DANGLING = {"a", "an", "and", "at", "by", "for", "from", "in", "into", "of", "o
 
 
 def _quote(text: str) -> str:
-    # A JSON string is a valid YAML double-quoted scalar.
-    return json.dumps(text, ensure_ascii=False)
+    # A JSON string is a valid YAML double-quoted scalar, once the characters YAML may not
+    # hold raw (C1 controls, DEL) or reads as line breaks (NEL, U+2028/9) are escaped too.
+    return _UNSAFE_IN_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}",
+                               json.dumps(text, ensure_ascii=False))
+
+
+_UNSAFE_IN_YAML = re.compile("[\x7f-\x9f\u2028\u2029\ufeff]")
+_UNSAFE_IN_BLOCK = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 
 
 def _item(text: str) -> str:
@@ -72,11 +79,11 @@ def _item(text: str) -> str:
 _YAML_WORDS = {"null", "true", "false", "yes", "no", "on", "off", "y", "n"}
 
 
-def _scalar(value: Any) -> str:
+def _scalar(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}(-[0-9]{2}){0,2}", value):
-        return value  # dates read back as text under our loader
+    if key in ("published", "added") and re.fullmatch(r"[0-9]{4}(-[0-9]{2}){0,2}", str(value)):
+        return str(value)  # dates stay bare, as people write them; they load back as text
     return _item(str(value))
 
 
@@ -101,8 +108,10 @@ def dump_entry(fields: Mapping[str, Any], schema_url: str | None = SCHEMA_URL) -
         if key not in fields or fields[key] is None or fields[key] == [] or fields[key] == {}:
             continue
         value = fields[key]
-        if key in ("abstract", "note"):
+        if key in ("abstract", "note") and not _UNSAFE_IN_BLOCK.search(value):
             out.append(f"{key}: {_block(value)}")
+        elif key in ("abstract", "note"):
+            out.append(f"{key}: {_quote(value)}")  # a block scalar cannot escape anything
         elif isinstance(value, Mapping):
             out.append(f"{key}:")
             out.extend(f"  {k}: {_quote(v)}" for k, v in sorted(value.items()))
@@ -114,5 +123,5 @@ def dump_entry(fields: Mapping[str, Any], schema_url: str | None = SCHEMA_URL) -
                 out.append(f"{key}:")
                 out.extend(f"  - {_item(v)}" for v in value)
         else:
-            out.append(f"{key}: {_scalar(value)}")
+            out.append(f"{key}: {_scalar(key, value)}")
     return "\n".join(out) + "\n"

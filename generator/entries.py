@@ -336,10 +336,28 @@ def load_schema_props() -> dict[str, Any]:
     return _PROPS
 
 
-def normalize_space(text: str) -> str:
-    """Collapse runs of whitespace inside paragraphs; keep blank-line paragraph breaks."""
-    paragraphs = re.split(r"\n\s*\n", text.strip())
+def normalize_space(text: str, folded: bool = False) -> str:
+    """Collapse runs of whitespace inside paragraphs; keep paragraph breaks as one blank line.
+
+    Paragraphs are separated by a blank line. With ``folded``, for text YAML has already
+    folded (every style but a literal ``|`` block), any line break separates paragraphs:
+    a blank line between two lines of ``abstract: >`` loads as a single ``\n``.
+    """
+    paragraphs = re.split(r"\n\s*\n" if not folded else r"\s*\n\s*", text.strip())
     return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+
+
+def _note(located: Located) -> str:
+    """The note as Markdown: a folded note's line breaks were blank lines, so they become
+    paragraph breaks again; a literal block (``note: |``) is Markdown as written."""
+    text = located.data["note"].strip()
+    return text if located.is_literal(("note",)) else \
+        re.sub(r"[ \t]*(\n[ \t]*)+", "\n\n", text)
+
+
+def _paragraphs(located: Located, name: str) -> str:
+    """A text field normalized the way its author laid it out (see :func:`normalize_space`)."""
+    return normalize_space(located.data[name], folded=not located.is_literal((name,)))
 
 
 def _did_you_mean(value: str, options: list[str]) -> str:
@@ -426,8 +444,8 @@ def parse_entry(stem: str, source: str, located: Located, taxonomy: Taxonomy | N
     return Paper(
         id=stem,
         source=source,
-        title=normalize_space(data["title"]),
-        abstract=normalize_space(data["abstract"]),
+        title=" ".join(data["title"].split()),  # a title is one line, whatever was typed
+        abstract=_paragraphs(located, "abstract"),
         category=data["category"],
         tags=tuple(data["tags"]),
         added=added,
@@ -439,7 +457,7 @@ def parse_entry(stem: str, source: str, located: Located, taxonomy: Taxonomy | N
         url=data.get("url"),
         venue=data.get("venue"),
         links=tuple(sorted(links.items())),
-        note=data["note"].strip() if data.get("note") else None,
+        note=_note(located) if data.get("note") else None,
         aliases=tuple(data.get("aliases") or ()),
     )
 

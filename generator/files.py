@@ -15,7 +15,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,14 @@ class Located:
     data: Any
     positions: dict[KeyPath, Pos]
     key_positions: dict[KeyPath, Pos]
+    #: Paths of literal block scalars (``|``): the only style in which a single line break
+    #: is a line break. Everywhere else YAML has already folded line wraps into spaces, so a
+    #: remaining ``\n`` stands for a blank line the author wrote between paragraphs.
+    literal: frozenset[KeyPath] | set[KeyPath] = field(default_factory=set)
+
+    def is_literal(self, path: KeyPath) -> bool:
+        """Whether the text at ``path`` was written as a literal block (``key: |``)."""
+        return path in self.literal
 
     def pos(self, path: KeyPath) -> Pos:
         """Position of the value at ``path``, or of its nearest located parent."""
@@ -128,6 +136,8 @@ def _build(node: yaml.Node, path: KeyPath, located: Located) -> Any:
         line, col = _mark(node)
         raise YamlError(f"YAML tag {node.tag!r} is not allowed", line, col, "remove the tag")
     if isinstance(node, yaml.ScalarNode):
+        if node.style == "|":
+            located.literal.add(path)
         return _scalar(node)
     if isinstance(node, yaml.SequenceNode):
         return [_build(child, (*path, i), located) for i, child in enumerate(node.value)]
@@ -198,11 +208,12 @@ def parse_yaml(text: str) -> Located:
     finally:
         if loader is not None:
             loader.dispose()
-    located = Located(None, {}, {})
+    located = Located(None, {}, {}, set())
     if node is None:
         return located
     data = _build(node, (), located)
-    return Located(data, located.positions, located.key_positions)
+    return Located(data, located.positions, located.key_positions,
+                   frozenset(located.literal))
 
 
 def _text_pos(text: str, index: int) -> Pos:
