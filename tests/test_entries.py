@@ -25,6 +25,7 @@ from generator.entries import (
     normalize_space,
     title_key,
 )
+from generator.files import parse_yaml
 
 CASE_FILES = sorted((CASES / "entries").glob("*.yaml")) + sorted(
     (CASES / "taxonomy").glob("*.yaml"))
@@ -134,6 +135,20 @@ def test_shipped_papers_load_without_errors() -> None:
 ])
 def test_normalize_space(raw: str, clean: str) -> None:
     assert normalize_space(raw) == clean
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("one\ntwo", "one\n\ntwo"),  # in folded YAML a single \n was a blank line
+    ("one \n\n two\n", "one\n\ntwo"),
+    ("  one  two  ", "one two"),
+])
+def test_normalize_space_of_folded_text(raw: str, clean: str) -> None:
+    assert normalize_space(raw, folded=True) == clean
+
+
+def test_loader_marks_literal_blocks_only() -> None:
+    located = parse_yaml("a: |\n  x\nb: >\n  y\nc: z\nd: 'q'\n")
+    assert [k for k in "abcd" if located.is_literal((k,))] == ["a"]
 
 
 def test_title_key_ignores_case_and_punctuation() -> None:
