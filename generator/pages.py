@@ -329,9 +329,16 @@ def data_files(collection: Collection, config: SiteConfig, today: dt.date,
         for alias in paper.aliases:
             absolute = config.absolute(f"papers/{paper.id}/") if config.site_url else None
             files[f"papers/{alias}/index.html"] = redirect_html(f"../{paper.id}/", absolute)
-    if config.site_url:
-        files.update(feeds.build_feeds(collection, config, today, list(rankings)))
+    files.update(feeds.build_feeds(collection, config, today, list(rankings)))
+    # Material's instant navigation fetches "sitemap.xml" next to every <link rel=alternate>
+    # (meant for language versions), so feed folders get an empty one instead of a 404.
+    for folder in sorted({posixpath.dirname(p) for p in files if p.endswith(".xml")} - {""}):
+        files[f"{folder}/sitemap.xml"] = EMPTY_SITEMAP
     return dict(sorted(files.items()))
+
+
+EMPTY_SITEMAP = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
+                 b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>\n')
 
 
 def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,

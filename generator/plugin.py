@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from importlib import resources
 from pathlib import Path
 
 from mkdocs.config import base
@@ -26,6 +27,28 @@ from .files import iter_entry_files
 from .pages import build_page_set
 
 log = get_plugin_logger(__name__)
+
+# Styles and scripts every list needs ship inside the package, so a fork or a list made with
+# `reading-list new` gets them (and their updates) without copying files into docs/.
+ASSET_PREFIX = "assets/reading-list/"
+CSS = ("katex/katex.min.css", "reading-list.css")
+JS = ("katex/katex.min.js", "katex/contrib/auto-render.min.js", "katex-init.js")
+
+
+def package_assets() -> dict[str, bytes]:
+    """Site path -> bytes for every file under generator/assets/."""
+    root = resources.files("generator").joinpath("assets")
+    out: dict[str, bytes] = {}
+
+    def walk(node, prefix: str) -> None:
+        for child in sorted(node.iterdir(), key=lambda c: c.name):
+            if child.is_dir():
+                walk(child, f"{prefix}{child.name}/")
+            elif not child.name.startswith(("_", ".")):
+                out[f"{ASSET_PREFIX}{prefix}{child.name}"] = child.read_bytes()
+
+    walk(root, "")
+    return out
 
 
 class ReadingListConfig(base.Config):
@@ -69,6 +92,8 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         if self.config.trending_default not in self.config.trending_windows:
             raise PluginError("reading-list: trending_default must be one of "
                               "trending_windows")
+        config.extra_css[:0] = [ASSET_PREFIX + path for path in CSS]
+        config.extra_javascript[:0] = [ASSET_PREFIX + path for path in JS]
         # `mkdocs serve` rebuilds when an entry or a fork's template override changes.
         for folder in (self.site.papers_path, self.site.root / "site_templates"):
             if folder.is_dir() and str(folder) not in config.watch:
@@ -103,7 +128,7 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
             files.append(file)
             if page.head:
                 self.heads[page.path] = page.head
-        for path, data in pageset.files.items():
+        for path, data in {**package_assets(), **pageset.files}.items():
             files.append(File.generated(config, path, content=data))
         log.info(f"generated {len(pageset.pages)} pages and {len(pageset.files)} files from "
                  f"{len(collection.papers)} entries")

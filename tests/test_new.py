@@ -133,11 +133,12 @@ def test_scaffold_publish_workflow_matches_ours_but_for_the_install_line() -> No
                                   "run: python -m pip install -r requirements.txt\n")
 
 
-def test_scaffold_stylesheet_matches_the_sites() -> None:
-    ours = ROOT / "docs" / "assets" / "stylesheets" / "reading-list.css"
-    theirs = SCAFFOLD / "docs" / "assets" / "stylesheets" / "reading-list.css"
-    assert theirs.read_text() == ours.read_text(), (
-        f"copy {ours.relative_to(ROOT)} to {theirs.relative_to(ROOT)}")
+def test_new_list_gets_the_packaged_styles_and_math(built: Path) -> None:
+    # Styles and KaTeX ship in the package (generator/assets/), not as copies in docs/.
+    assets = built / "site" / "assets" / "reading-list"
+    assert (assets / "reading-list.css").is_file()
+    assert (assets / "katex" / "katex.min.js").is_file()
+    assert "assets/reading-list/katex-init.js" in (built / "site" / "index.html").read_text()
 
 
 def test_scaffold_ships_hidden_files_in_the_package() -> None:
