@@ -22,7 +22,7 @@ from typing import Any
 
 import jinja2
 
-from . import bibtex, feeds, related, trending
+from . import bibtex, digest, feeds, related, trending
 from .config import SiteConfig
 from .entries import Collection, Paper, load_schema
 from .render import all_authors, excerpt, json_ld, note_html, plain_text, short_authors, text_html
@@ -310,7 +310,8 @@ def redirect_html(target: str, absolute: str | None) -> bytes:
 
 
 def data_files(collection: Collection, config: SiteConfig, today: dt.date,
-               rankings: Sequence[trending.Ranking]) -> dict[str, bytes]:
+               rankings: Sequence[trending.Ranking],
+               past_rankings: Sequence[trending.Ranking] = ()) -> dict[str, bytes]:
     """Everything besides pages: BibTeX, JSON, schema, feeds, alias redirects."""
     files: dict[str, bytes] = {
         "papers.bib": bibtex.bibliography(collection.papers).encode(),
@@ -329,7 +330,9 @@ def data_files(collection: Collection, config: SiteConfig, today: dt.date,
         for alias in paper.aliases:
             absolute = config.absolute(f"papers/{paper.id}/") if config.site_url else None
             files[f"papers/{alias}/index.html"] = redirect_html(f"../{paper.id}/", absolute)
-    files.update(feeds.build_feeds(collection, config, today, list(rankings)))
+    # The digest feed keeps each past day's own top N, so it gets a ranking per day.
+    files.update(feeds.build_feeds(collection, config, today,
+                                   [*rankings, *past_rankings]))
     # Material's instant navigation fetches "sitemap.xml" next to every <link rel=alternate>
     # (meant for language versions), so feed folders get an empty one instead of a 404.
     for folder in sorted({posixpath.dirname(p) for p in files if p.endswith(".xml")} - {""}):
@@ -357,5 +360,6 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
     builder.indexes()
     builder.trending_pages()
     builder.subscribe()
-    files = data_files(collection, config, today, list(rankings.values()))
+    files = data_files(collection, config, today, list(rankings.values()),
+                       digest.digest_rankings(collection, history, config, today))
     return PageSet(tuple(sorted(builder.pages, key=lambda p: p.path)), files)

@@ -194,3 +194,60 @@ def test_default_list_builds(tmp_path: Path):
     assert build(project, site) == 0
     assert len(list((site / "papers").glob("*/index.html"))) == 200
     assert broken_links(site) == []
+
+
+def test_fork_overrides_a_template(tmp_path: Path):
+    project = make_project(tmp_path / "fork")
+    (project / "site_templates").mkdir()
+    (project / "site_templates" / "tags.md.j2").write_text(
+        "<div><h1>Our tags</h1><p>{{ used_tags | length }} in all</p></div>\n", "utf-8")
+    site = project / "site"
+    assert build(project, site) == 0
+    html = (site / "tags" / "index.html").read_text("utf-8")
+    assert "<h1>Our tags</h1>" in html and "3 in all" in html
+    # Templates not overridden come from the defaults.
+    assert "rl-paper__abstract" in (site / "papers" / "trojanstego" / "index.html").read_text()
+
+
+def test_serve_rebuilds_after_an_entry_changes(tmp_path: Path):
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    project = make_project(tmp_path / "serve")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from generator.cli import main; sys.exit(main())",
+         "serve", "--dev-addr", f"127.0.0.1:{port}", "--date", "2026-11-30"],
+        cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/reading-list/papers/trojanstego/"  # site_url's path
+
+    def fetch() -> str:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.read().decode("utf-8")
+
+    def wait_for(predicate, seconds: float = 60) -> str:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                html = fetch()
+                if predicate(html):
+                    return html
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise AssertionError("serve did not produce the expected page in time")
+
+    try:
+        wait_for(lambda html: "TrojanStego" in html)
+        entry = project / "papers" / "trojanstego.yaml"
+        entry.write_text(entry.read_text("utf-8").replace(
+            "TrojanStego: Your", "TrojanStego (edited): Your"), "utf-8")
+        wait_for(lambda html: "TrojanStego (edited)" in html)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
