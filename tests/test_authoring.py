@@ -100,6 +100,7 @@ TRICKY = [
     "back\\slash \\n not a newline",
     "nbsp\u00a0inside",
     "C1 control \x85 and \u2028 separators",
+    "non-characters \ufffe\uffff and BOM \ufeff",
 ]
 
 
