@@ -28,6 +28,9 @@ from .entries import Collection, Paper, load_schema
 from .render import all_authors, excerpt, json_ld, note_html, plain_text, short_authors, text_html
 
 RELATED_COUNT = 5
+# Listing pages repeat paper text; only paper pages go into the search index, which keeps
+# the index (downloaded whole by Material's search) to one record per paper.
+LISTING = {"hide": ["toc"], "search": {"exclude": True}}
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ class _Builder:
     def home(self) -> None:
         c = self.collection
         self.add("index.md", self.config.site_name, "home.md.j2", head_kind="home",
-                 in_nav=True, meta={"hide": ["navigation", "toc"]},
+                 in_nav=True, meta={**LISTING, "hide": ["navigation", "toc"]},
                  newest=c.newest[: self.config.home_newest],
                  ranking=self.ranking(self.config.trending_default, self.config.home_trending),
                  counts={"papers": len(c.papers), "categories": len(c.taxonomy.categories),
@@ -163,19 +166,19 @@ class _Builder:
             page_title = title if number == 1 else f"{title} (page {number})"
             self.add(url + "index.md", page_title, "listing.md.j2",
                      head_kind="category" if kind == "categories" else "tag", slug=slug,
-                     meta={"hide": ["toc"]}, kind=kind, heading=title,
+                     meta=LISTING, kind=kind, heading=title,
                      description=description, papers=chunk, count=len(papers), pager=pager,
                      first=(number - 1) * size)
 
     def indexes(self) -> None:
         c = self.collection
         self.add("categories/index.md", "Categories", "categories.md.j2", in_nav=True,
-                 meta={"hide": ["toc"]})
+                 meta=LISTING)
         for cat in c.taxonomy.categories:
             self.listing("categories", cat.slug, cat.title, cat.description,
                          c.by_category.get(cat.slug, ()))
         used = [t for t in c.taxonomy.tags if c.by_tag.get(t.slug)]
-        self.add("tags/index.md", "Tags", "tags.md.j2", in_nav=True, meta={"hide": ["toc"]},
+        self.add("tags/index.md", "Tags", "tags.md.j2", in_nav=True, meta=LISTING,
                  used_tags=used)
         for tag in used:
             self.listing("tags", tag.slug, tag.title, tag.description, c.by_tag[tag.slug])
@@ -195,7 +198,7 @@ class _Builder:
                     for w in windows]
             title = "Trending" if url == "trending/" else f"Trending this {window}"
             self.add(url + "index.md", title, "trending.md.j2", in_nav=url == "trending/",
-                     meta={"hide": ["toc"]}, window=window, tabs=tabs,
+                     meta=LISTING, window=window, tabs=tabs,
                      ranking=self.ranking(window, self.config.trending_limit))
 
     def subscribe(self) -> None:
