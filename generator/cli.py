@@ -125,6 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `reading-list check | head`: the reader went away
+        sys.stderr.close()
+        return 1
 
 
 # Modules that register further subcommands with @command (imported lazily, so that

@@ -38,6 +38,7 @@ class SiteConfig:
     digest_top: int = 10
     digest_days: int = 14
     page_size: int = 50  #: papers per category/tag page before paginating
+    search: str = "material"  #: "material" (one JSON index) or "pagefind" (chunked, large lists)
 
     @property
     def papers_path(self) -> Path:

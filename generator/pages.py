@@ -363,6 +363,9 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
     builder.indexes()
     builder.trending_pages()
     builder.subscribe()
+    if config.search == "pagefind":
+        builder.add("search/index.md", "Search", "search.md.j2", in_nav=True,
+                    meta={**LISTING, "hide": ["navigation", "toc"]})
     files = data_files(collection, config, today, list(rankings.values()),
                        digest.digest_rankings(collection, history, config, today))
     return PageSet(tuple(sorted(builder.pages, key=lambda p: p.path)), files)

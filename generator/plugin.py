@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -51,6 +53,22 @@ def package_assets() -> dict[str, bytes]:
     return out
 
 
+def run_pagefind(site_dir: Path) -> None:
+    """Index the paper pages with Pagefind (a chunked index: a query downloads a few
+    fragments, not one file that grows with the list)."""
+    command = [sys.executable, "-m", "pagefind", "--site", str(site_dir),
+               "--glob", "papers/*/index.html", "--silent"]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=1800,
+                                check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PluginError(f"reading-list: pagefind could not run: {exc}") from None
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise PluginError(f"reading-list: pagefind failed: {detail[0]} (is the 'pagefind' "
+                          "package installed? pip install 'pagefind[extended]')")
+
+
 class ReadingListConfig(base.Config):
     papers_dir = c.Type(str, default="papers")
     taxonomy = c.Type(str, default="papers/taxonomy.yml")
@@ -65,6 +83,7 @@ class ReadingListConfig(base.Config):
     digest_top = c.Type(int, default=10)
     digest_days = c.Type(int, default=14)
     page_size = c.Type(int, default=50)
+    search = c.Choice(("material", "pagefind"), default="material")
 
 
 def build_date() -> dt.date:
@@ -94,6 +113,10 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
                               "trending_windows")
         config.extra_css[:0] = [ASSET_PREFIX + path for path in CSS]
         config.extra_javascript[:0] = [ASSET_PREFIX + path for path in JS]
+        if self.config.search == "pagefind" and "search" in config.plugins:
+            log.warning("search: pagefind is set, but Material's search plugin is enabled too; "
+                        "remove `- search` from `plugins` in mkdocs.yml so readers do not "
+                        "download both indexes")
         # `mkdocs serve` rebuilds when an entry or a fork's template override changes.
         for folder in (self.site.papers_path, self.site.root / "site_templates"):
             if folder.is_dir() and str(folder) not in config.watch:
@@ -133,6 +156,10 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         log.info(f"generated {len(pageset.pages)} pages and {len(pageset.files)} files from "
                  f"{len(collection.papers)} entries")
         return files
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.site is not None and self.site.search == "pagefind":
+            run_pagefind(Path(config.site_dir))
 
     def on_post_page(self, output: str, /, *, page: MkPage, config: MkDocsConfig) -> str:
         head = self.heads.get(page.file.src_uri)
