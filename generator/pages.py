@@ -238,11 +238,11 @@ def paper_head(paper: Paper, config: SiteConfig, url: str) -> str:
     tags.append(("name", "citation_keywords", "; ".join(paper.tags)))
     summary = excerpt(plain_text(paper.abstract), 300)
     page_url = config.absolute(url) if config.site_url else ""
+    # Twitter/X cards fall back to the og: values, so only the card type is repeated.
     tags += [("property", "og:type", "article"), ("property", "og:title", paper.title),
              ("property", "og:description", summary),
              ("property", "og:site_name", config.site_name),
-             ("name", "twitter:card", "summary"), ("name", "twitter:title", paper.title),
-             ("name", "twitter:description", summary), ("name", "description", summary)]
+             ("name", "twitter:card", "summary"), ("name", "description", summary)]
     if page_url:
         tags.append(("property", "og:url", page_url))
     lines = [f'<meta {attr}="{escape(name)}" content="{escape(value)}">'
