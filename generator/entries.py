@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import json
 import re
 from collections import defaultdict
@@ -19,7 +20,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from .files import KeyPath, Located, YamlError, load_yaml
+from .files import MAX_FILE_BYTES, KeyPath, Located, YamlError, load_yaml
 
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 80
@@ -625,7 +626,36 @@ def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
     """Load and cross-check entries; returns the collection (None on errors) and problems.
 
     ``root`` is the project folder: problem paths and ``Paper.source`` are relative to it.
+    The last result is reused while no file changed (``build`` checks, then the plugin
+    loads; ``serve`` rebuilds often), so a list is read once per change.
     """
+    key = _stamp(files, taxonomy_path, today, root)
+    if key is not None and _LAST and _LAST[0] == key:
+        return _LAST[1], list(_LAST[2])
+    collection, problems = _load_collection(files, taxonomy_path, today, root)
+    _LAST[:] = [key, collection, tuple(problems)]
+    return collection, problems
+
+
+_LAST: list[Any] = []
+
+
+def _stamp(files: list[Path], taxonomy_path: Path, today: dt.date,
+           root: Path | None) -> tuple[Any, ...] | None:
+    """What a load depends on: every file's path and content, and today."""
+    try:
+        stats = tuple((str(p.resolve()), hashlib.blake2b(p.read_bytes(), digest_size=16)
+                       .digest()) for p in sorted([*files, taxonomy_path])
+                      if p.stat().st_size <= MAX_FILE_BYTES)
+    except OSError:
+        return None
+    if len(stats) != len(files) + 1:  # an oversized file: no shortcut, report it again
+        return None
+    return (stats, str(taxonomy_path), today, str(root.resolve()) if root else None)
+
+
+def _load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
+                     root: Path | None) -> tuple[Collection | None, list[Problem]]:
     taxonomy, problems = load_taxonomy(taxonomy_path, _display(taxonomy_path, root))
     papers: list[Paper] = []
     positions: dict[str, _Problems] = {}
@@ -690,6 +720,19 @@ def title_key(title: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
 
 
+def _similarity(a: str, b: str) -> float:
+    """difflib's ratio, after its cheap upper bounds rule most pairs out."""
+    if a == b:
+        return 1.0
+    if 2 * min(len(a), len(b)) / (len(a) + len(b)) < NEAR_DUPLICATE_RATIO:
+        return 0.0
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < NEAR_DUPLICATE_RATIO or \
+            matcher.quick_ratio() < NEAR_DUPLICATE_RATIO:
+        return 0.0
+    return matcher.ratio()
+
+
 def _near_duplicate_titles(papers: list[Paper], outs: dict[str, _Problems]) -> list[Problem]:
     """Flag titles that are (nearly) the same; compares only pairs sharing a rare word."""
     keys = {p.id: title_key(p.title) for p in papers}
@@ -709,7 +752,7 @@ def _near_duplicate_titles(papers: list[Paper], outs: dict[str, _Problems]) -> l
                     continue
                 seen.add(pair)
                 a, b = keys[pair[0]], keys[pair[1]]
-                ratio = 1.0 if a == b else difflib.SequenceMatcher(None, a, b).ratio()
+                ratio = _similarity(a, b)
                 if ratio >= NEAR_DUPLICATE_RATIO:
                     later = outs[source[max(pair)]]
                     out = _Problems(later.path, later.located)

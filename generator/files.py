@@ -116,7 +116,7 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         line, col = _mark(node)
         raise YamlError(f"YAML tag {node.tag!r} is not allowed", line, col, "remove the tag")
     value = node.value
-    if node.style is not None:  # quoted or block scalars are always text
+    if node.style:  # quoted or block scalars are always text (plain: None, or "" from libyaml)
         return value
     if _NULL.match(value):
         return None
@@ -187,7 +187,60 @@ def load_yaml(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Located:
 
 
 def parse_yaml(text: str) -> Located:
-    """Parse YAML text into plain values plus the position of every value and key."""
+    """Parse YAML text into plain values plus the position of every value and key.
+
+    Well-formed files take libyaml's C parser (about ten times faster); anything unusual,
+    including every error, goes through the pure-Python composer, which owns the messages.
+    """
+    node = _fast_compose(text)
+    if node is not None:
+        located = Located(None, {}, {}, set())
+        data = _build(node, (), located)
+        return Located(data, located.positions, located.key_positions,
+                       frozenset(located.literal))
+    return _parse_yaml_checked(text)
+
+
+_CLoader = getattr(yaml, "CSafeLoader", None)
+
+
+def _fast_compose(text: str) -> yaml.Node | None:
+    """The document's node tree via libyaml, or None to take the careful path.
+
+    The events are scanned first, so a file with an anchor, an alias, deep nesting or any
+    error is never composed here (libyaml would share aliased nodes rather than refuse).
+    """
+    # Characters on which libyaml and PyYAML's scanner disagree take the careful path.
+    if _CLoader is None or any(ch in text for ch in "\x00\ufeff\t"):
+        return None
+    try:
+        depth = documents = 0
+        for event in yaml.parse(text, Loader=_CLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                return None
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth >= MAX_DEPTH - 1:
+                    return None
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+            elif isinstance(event, yaml.ScalarEvent) and event.value == "" and not event.style:
+                return None  # libyaml places empty values elsewhere; keep one answer
+        if documents != 1:
+            return None
+        loader = _CLoader(text)
+        try:
+            return loader.get_single_node()
+        finally:
+            loader.dispose()
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return None
+
+
+def _parse_yaml_checked(text: str) -> Located:
+    """The pure-Python path: refuses anchors and deep nesting with positions."""
     if "\x00" in text:
         line, col = _text_pos(text, text.index("\x00"))
         raise YamlError("file contains NUL bytes", line, col, "save the file as UTF-8 text")

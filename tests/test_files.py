@@ -151,6 +151,24 @@ def test_parse_yaml_returns_values_or_raises_yaml_error(text: str) -> None:
         assert isinstance(located.positions, dict)
 
 
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.text(max_size=300), YAMLISH))
+def test_libyaml_fast_path_agrees_with_the_checked_parser(text: str) -> None:
+    # Files libyaml accepts are read through it; the result must be exactly what the
+    # pure-Python path gives (values, positions, styles), and it must refuse the rest.
+    try:
+        expected = files._parse_yaml_checked(text)
+    except YamlError:
+        expected = None
+    if expected is None:  # errors always come from the checked path
+        with pytest.raises(YamlError):
+            parse_yaml(text)
+        return
+    got = parse_yaml(text)
+    assert (got.data, got.positions, got.key_positions, got.literal) == (
+        expected.data, expected.positions, expected.key_positions, expected.literal)
+
+
 # A valid entry, cut anywhere and followed by junk: reaches the schema and semantic checks.
 ENTRY = yaml.safe_load((CASES / "entries" / "valid-normalized.yaml").read_text("utf-8"))[
     "files"]["valid-normalized.yaml"]
