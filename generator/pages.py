@@ -40,10 +40,18 @@ class Page:
     path: str  #: source path, e.g. ``papers/trojanstego/index.md``
     url: str  #: site-relative URL, e.g. ``papers/trojanstego/``
     title: str  #: plain text (escaped when written into front matter)
-    markdown: str  #: the whole document, front matter included
+    markdown: str  #: the Markdown document, front matter included
     source: str | None = None  #: the YAML file a reader's edit link opens
     head: str = ""  #: extra HTML for <head> (meta tags, JSON-LD, feed links)
     in_nav: bool = False
+    #: Finished HTML of the body, from an ``*.html.j2`` template: it bypasses Markdown
+    #: (``markdown`` is then front matter only), which is most of a page's build cost.
+    html: str | None = None
+
+    @property
+    def text(self) -> str:
+        """Everything the page carries: front matter, Markdown and HTML body."""
+        return self.markdown + (self.html or "")
 
 
 @dataclass(frozen=True)
@@ -130,13 +138,17 @@ class _Builder:
         url = url_of(path)
         body = self.render(template, url, page_url=url, slug=slug, **values)
         head += feed_links(self.collection, self.config, url, head_kind, slug)
-        self.pages.append(Page(path, url, title, front_matter(title, meta) + body, source,
-                               head, in_nav))
+        markdown, html = front_matter(title, meta), None
+        if template.endswith(".html.j2"):
+            html = body
+        else:
+            markdown += body
+        self.pages.append(Page(path, url, title, markdown, source, head, in_nav, html))
 
     # -- pages ------------------------------------------------------------------------------
     def home(self) -> None:
         c = self.collection
-        self.add("index.md", self.config.site_name, "home.md.j2", head_kind="home",
+        self.add("index.md", self.config.site_name, "home.html.j2", head_kind="home",
                  in_nav=True, meta={**LISTING, "hide": ["navigation", "toc"]},
                  newest=c.newest[: self.config.home_newest],
                  ranking=self.ranking(self.config.trending_default, self.config.home_trending),
@@ -146,7 +158,7 @@ class _Builder:
     def paper(self, paper: Paper) -> None:
         related_papers = [self.collection.by_id[pid] for pid in self.related.get(paper.id, ())]
         path = f"papers/{paper.id}/index.md"
-        self.add(path, paper.title, "paper.md.j2", head_kind="paper", slug=paper.id,
+        self.add(path, paper.title, "paper.html.j2", head_kind="paper", slug=paper.id,
                  source=paper.source, meta={"hide": ["toc"], "rl_kind": "paper"},
                  head=paper_head(paper, self.config, url_of(path)),
                  paper=paper, related=related_papers, bibtex=bibtex.entry(paper),
@@ -164,7 +176,7 @@ class _Builder:
                      (base if number == 2 else f"{base}page/{number - 1}/"),
                      "next": f"{base}page/{number + 1}/" if number < len(chunks) else None}
             page_title = title if number == 1 else f"{title} (page {number})"
-            self.add(url + "index.md", page_title, "listing.md.j2",
+            self.add(url + "index.md", page_title, "listing.html.j2",
                      head_kind="category" if kind == "categories" else "tag", slug=slug,
                      meta=LISTING, kind=kind, heading=title,
                      description=description, papers=chunk, count=len(papers), pager=pager,
@@ -172,13 +184,13 @@ class _Builder:
 
     def indexes(self) -> None:
         c = self.collection
-        self.add("categories/index.md", "Categories", "categories.md.j2", in_nav=True,
+        self.add("categories/index.md", "Categories", "categories.html.j2", in_nav=True,
                  meta=LISTING)
         for cat in c.taxonomy.categories:
             self.listing("categories", cat.slug, cat.title, cat.description,
                          c.by_category.get(cat.slug, ()))
         used = [t for t in c.taxonomy.tags if c.by_tag.get(t.slug)]
-        self.add("tags/index.md", "Tags", "tags.md.j2", in_nav=True, meta=LISTING,
+        self.add("tags/index.md", "Tags", "tags.html.j2", in_nav=True, meta=LISTING,
                  used_tags=used)
         for tag in used:
             self.listing("tags", tag.slug, tag.title, tag.description, c.by_tag[tag.slug])
@@ -197,7 +209,7 @@ class _Builder:
             tabs = [(w, "trending/" if w == self.config.trending_default else f"trending/{w}/")
                     for w in windows]
             title = "Trending" if url == "trending/" else f"Trending this {window}"
-            self.add(url + "index.md", title, "trending.md.j2", in_nav=url == "trending/",
+            self.add(url + "index.md", title, "trending.html.j2", in_nav=url == "trending/",
                      meta=LISTING, window=window, tabs=tabs,
                      ranking=self.ranking(window, self.config.trending_limit))
 
@@ -364,7 +376,7 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
     builder.trending_pages()
     builder.subscribe()
     if config.search == "pagefind":
-        builder.add("search/index.md", "Search", "search.md.j2", in_nav=True,
+        builder.add("search/index.md", "Search", "search.html.j2", in_nav=True,
                     meta={**LISTING, "hide": ["navigation", "toc"]})
     files = data_files(collection, config, today, list(rankings.values()),
                        digest.digest_rankings(collection, history, config, today))

@@ -100,6 +100,7 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
     def __init__(self) -> None:
         self.site: SiteConfig | None = None
         self.heads: dict[str, str] = {}
+        self.bodies: dict[str, str] = {}
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or "mkdocs.yml").resolve().parent
@@ -143,6 +144,7 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
             raise PluginError(f"reading-list: cannot read the metrics history: {exc}") from None
         pageset = build_page_set(collection, site, today, history)
         self.heads = {}
+        self.bodies = {page.path: page.html for page in pageset.pages if page.html is not None}
         for page in pageset.pages:
             file = File.generated(config, page.path, content=page.markdown,
                                   inclusion=InclusionLevel.INCLUDED if page.in_nav
@@ -160,6 +162,12 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.site is not None and self.site.search == "pagefind":
             run_pagefind(Path(config.site_dir))
+
+    def on_page_content(self, html: str, /, *, page: MkPage, config: MkDocsConfig,
+                        files: Files) -> str:
+        # Bodies rendered from *.html.j2 templates are finished HTML: Markdown saw only their
+        # front matter, and the body goes in here, before search indexes the page.
+        return self.bodies.get(page.file.src_uri, html)
 
     def on_post_page(self, output: str, /, *, page: MkPage, config: MkDocsConfig) -> str:
         head = self.heads.get(page.file.src_uri)

@@ -92,7 +92,7 @@ def test_add_writes_an_entry_that_passes_check_and_builds(project: Path,
     config = load_site_config(REPO / "mkdocs.yml")
     pages = build_page_set(collection, config, dt.date.fromisoformat(TODAY))
     page = next(p for p in pages.pages if p.path.startswith("papers/trojanstego"))
-    assert "TrojanStego" in page.markdown
+    assert "TrojanStego" in page.text
 
 
 @pytest.mark.parametrize("source", ["https://arxiv.org/pdf/2505.20118v2.pdf",

@@ -54,8 +54,8 @@ def test_page_set_paths_and_titles():
     paper = pageset.page("papers/trojanstego/index.md")
     assert paper.title.startswith("TrojanStego")
     assert paper.source == "papers/trojanstego.yaml"
-    assert 'href="../../tags/steganography/"' in paper.markdown
-    assert 'href="../../categories/covert/"' in paper.markdown
+    assert 'href="../../tags/steganography/"' in paper.text
+    assert 'href="../../categories/covert/"' in paper.text
     # Paper pages stay out of the navigation; the top-level pages are in it.
     assert not paper.in_nav
     assert pageset.page("trending/index.md").in_nav
@@ -77,7 +77,7 @@ def test_untrusted_text_is_escaped_in_markdown():
     config = SiteConfig(site_name="Test list", site_url=SITE_URL, root=ROOT)
     pageset = build_page_set(collection_of(FIXTURE / "papers"), config, TODAY)
     for page in pageset.pages:
-        body = page.markdown + page.head
+        body = page.text + page.head
         assert "<script>window.__pwned" not in body, page.path
         assert "<img src=x" not in body and "<svg" not in body, page.path
         assert "javascript:" not in body, page.path
@@ -199,7 +199,7 @@ def test_default_list_builds(tmp_path: Path):
 def test_fork_overrides_a_template(tmp_path: Path):
     project = make_project(tmp_path / "fork")
     (project / "site_templates").mkdir()
-    (project / "site_templates" / "tags.md.j2").write_text(
+    (project / "site_templates" / "tags.html.j2").write_text(
         "<div><h1>Our tags</h1><p>{{ used_tags | length }} in all</p></div>\n", "utf-8")
     site = project / "site"
     assert build(project, site) == 0
