@@ -165,6 +165,8 @@ def digest_rankings(collection: Collection, history: Any, config: SiteConfig,
 
     window = config.trending_default if config.trending_default in trending.WINDOWS \
         else "week"
+    if history is None or not getattr(history, "days", None):
+        return []  # no popularity data: every day would be a recency fallback, never shown
     return [trending.rank(collection, history, today - dt.timedelta(days=back), window,
                           limit=config.digest_top)
             for back in range(max(config.digest_days, 0))]

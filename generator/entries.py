@@ -651,7 +651,7 @@ def _stamp(files: list[Path], taxonomy_path: Path, today: dt.date,
         return None
     if len(stats) != len(files) + 1:  # an oversized file: no shortcut, report it again
         return None
-    return (stats, str(taxonomy_path), today, str(root.resolve()) if root else None)
+    return (stats, str(taxonomy_path.resolve()), today, str(root.resolve()) if root else None)
 
 
 def _load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from . import bibtex, digest, feeds, related, trending
 from .config import SiteConfig
@@ -28,6 +29,9 @@ from .entries import Collection, Paper, load_schema
 from .render import all_authors, excerpt, json_ld, note_html, plain_text, short_authors, text_html
 
 RELATED_COUNT = 5
+# Stands for "the site root" in rendered links until the page's depth is known. Entries can
+# never contain NUL (the loader refuses it), so it cannot be forged from an entry.
+ROOT = "\x00/"
 # Listing pages repeat paper text; only paper pages go into the search index, which keeps
 # the index (downloaded whole by Material's search) to one record per paper.
 LISTING = {"hide": ["toc"], "search": {"exclude": True}}
@@ -107,26 +111,42 @@ class _Builder:
     env: jinja2.Environment
     related: dict[str, tuple[str, ...]]
     pages: list[Page] = field(default_factory=list)
+    cards: dict[str, Markup] = field(default_factory=dict)
+    card_macro: Any = None
 
     # -- helpers for templates -------------------------------------------------------------
-    def links(self, here: str) -> dict[str, Any]:
-        """URL helpers relative to the page at ``here``."""
+    def links(self) -> dict[str, Any]:
+        """URL helpers for templates. Links are written against ROOT, which ``add`` turns
+        into the page's way up to the site root ("../../"), so any fragment (a card) renders
+        once and is valid on every page."""
 
         def to(url: str) -> str:
-            return rel(here, url)
+            return ROOT + url
 
         return {
             "to": to,
             "paper_url": lambda pid: to(f"papers/{pid}/"),
             "category_url": lambda slug: to(f"categories/{slug}/"),
             "tag_url": lambda slug: to(f"tags/{slug}/"),
+            "card_html": self.card,
         }
+
+    def card(self, paper: Paper) -> Markup:
+        """A paper's card (the ``card`` macro of _macros.html.j2), rendered once per build."""
+        html = self.cards.get(paper.id)
+        if html is None:
+            if self.card_macro is None:
+                module = self.env.get_template("_macros.html.j2").make_module(
+                    self.context(""))
+                self.card_macro = module.card
+            html = self.cards[paper.id] = Markup(self.card_macro(paper))
+        return html
 
     def context(self, here: str, **values: Any) -> dict[str, Any]:
         taxonomy = self.collection.taxonomy
         return {"config": self.config, "today": self.today, "collection": self.collection,
                 "categories": taxonomy.category_by_slug, "tags": taxonomy.tag_by_slug,
-                **self.links(here), **values}
+                **self.links(), **values}
 
     def render(self, template: str, here: str, **values: Any) -> str:
         return self.env.get_template(template).render(self.context(here, **values))
@@ -137,6 +157,7 @@ class _Builder:
             **values: Any) -> None:
         url = url_of(path)
         body = self.render(template, url, page_url=url, slug=slug, **values)
+        body = body.replace(ROOT, "../" * url.count("/") or "./")
         head += feed_links(self.collection, self.config, url, head_kind, slug)
         markdown, html = front_matter(title, meta), None
         if template.endswith(".html.j2"):
