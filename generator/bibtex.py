@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from .entries import Paper
 
@@ -31,6 +32,7 @@ def _escape_plain(text: str) -> str:
     return text.replace("$", r"\$")
 
 
+@lru_cache(maxsize=65536)
 def entry(paper: Paper) -> str:
     """One ``@misc`` record; the key is the paper's permanent id."""
     fields: list[tuple[str, str]] = [("title", "{" + escape(paper.title) + "}")]

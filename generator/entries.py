@@ -638,6 +638,8 @@ def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
 
 
 _LAST: list[Any] = []
+#: Per-entry results of the last load, reused for entries whose parse did not change.
+_CHECKED: dict[Any, tuple[Located, Paper | None, tuple[Problem, ...]]] = {}
 
 
 def _stamp(files: list[Path], taxonomy_path: Path, today: dt.date,
@@ -659,6 +661,7 @@ def _load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
     taxonomy, problems = load_taxonomy(taxonomy_path, _display(taxonomy_path, root))
     papers: list[Paper] = []
     positions: dict[str, _Problems] = {}
+    checked: dict[Any, tuple[Located, Paper | None, tuple[Problem, ...]]] = {}
     for path in sorted(files):
         source = _display(path, root)
         out = _Problems(source)
@@ -670,10 +673,19 @@ def _load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
         except OSError as exc:
             out.items.append(Problem(source, 1, 1, f"cannot read file: {exc.strerror}"))
         else:
-            paper = parse_entry(path.stem, source, out.located, taxonomy, today, out)
+            # An entry's checks depend only on its text, name, the taxonomy and today.
+            key = (source, id(out.located), taxonomy, today)
+            hit = _CHECKED.get(key)
+            if hit is not None and hit[0] is out.located:
+                paper, out.items = hit[1], list(hit[2])
+            else:
+                paper = parse_entry(path.stem, source, out.located, taxonomy, today, out)
+            checked[key] = (out.located, paper, tuple(out.items))
             if paper is not None:
                 papers.append(paper)
         problems.extend(out.items)
+    _CHECKED.clear()
+    _CHECKED.update(checked)
     problems.extend(_cross_checks(papers, positions))
     problems.sort(key=lambda p: (p.path, p.line, p.col, p.message))
     if taxonomy is None or any(p.severity == "error" for p in problems):

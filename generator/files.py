@@ -182,8 +182,23 @@ def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
 
 
 def load_yaml(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Located:
-    """Load one YAML document with positions. Raises :class:`YamlError` on any fault."""
-    return parse_yaml(read_text(path, max_bytes))
+    """Load one YAML document with positions. Raises :class:`YamlError` on any fault.
+
+    A file whose text is unchanged since it was last read is not parsed again (`serve`
+    reloads the whole list after every edit).
+    """
+    text = read_text(path, max_bytes)
+    key = str(path.resolve())
+    hit = _PARSED.get(key)
+    if hit is not None and hit[0] == text:
+        return hit[1]
+    located = parse_yaml(text)
+    _PARSED[key] = (text, located)
+    return located
+
+
+#: The last parse of each file: its text and the result (results are never modified).
+_PARSED: dict[str, tuple[str, Located]] = {}
 
 
 def parse_yaml(text: str) -> Located:

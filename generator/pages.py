@@ -95,6 +95,21 @@ def template_env(root: Path) -> jinja2.Environment:
     return env
 
 
+#: Paper pages of the previous build, by everything they were made from.
+_PAPER_PAGES: dict[Any, Page] = {}
+
+
+def template_signature(env: jinja2.Environment) -> tuple[tuple[str, int], ...]:
+    """Every template file the environment can load, with its modification time."""
+    loader = env.loader
+    assert isinstance(loader, jinja2.FileSystemLoader)
+    out = []
+    for folder in loader.searchpath:
+        for path in sorted(Path(folder).glob("*.j2")):
+            out.append((str(path), path.stat().st_mtime_ns))
+    return tuple(out)
+
+
 def front_matter(title: str, extra: dict[str, Any] | None = None) -> str:
     """YAML front matter. The title is HTML-escaped: Material prints it unescaped."""
     data = {"title": escape(title, quote=True), **(extra or {})}
@@ -113,6 +128,8 @@ class _Builder:
     pages: list[Page] = field(default_factory=list)
     cards: dict[str, Markup] = field(default_factory=dict)
     card_macro: Any = None
+    templates: tuple[tuple[str, int], ...] = ()  #: template files and their mtimes
+    paper_pages: dict[Any, Page] = field(default_factory=dict)
 
     # -- helpers for templates -------------------------------------------------------------
     def links(self) -> dict[str, Any]:
@@ -177,13 +194,23 @@ class _Builder:
                          "tags": sum(1 for t in c.by_tag.values() if t)})
 
     def paper(self, paper: Paper) -> None:
-        related_papers = [self.collection.by_id[pid] for pid in self.related.get(paper.id, ())]
-        path = f"papers/{paper.id}/index.md"
-        self.add(path, paper.title, "paper.html.j2", head_kind="paper", slug=paper.id,
-                 source=paper.source, meta={"hide": ["toc"], "rl_kind": "paper"},
-                 head=paper_head(paper, self.config, url_of(path)),
-                 paper=paper, related=related_papers, bibtex=bibtex.entry(paper),
-                 correction_url=correction_url(paper, self.config))
+        related_papers = tuple(self.collection.by_id[pid]
+                               for pid in self.related.get(paper.id, ()))
+        # Everything a paper page is made of: reused as is while none of it changes (a
+        # `serve` rebuild after one edit renders one page, not thousands).
+        key = (paper, related_papers, self.collection.taxonomy, self.config, self.templates)
+        cached = _PAPER_PAGES.get(key)
+        if cached is None:
+            path = f"papers/{paper.id}/index.md"
+            self.add(path, paper.title, "paper.html.j2", head_kind="paper", slug=paper.id,
+                     source=paper.source, meta={"hide": ["toc"], "rl_kind": "paper"},
+                     head=paper_head(paper, self.config, url_of(path)),
+                     paper=paper, related=related_papers, bibtex=bibtex.entry(paper),
+                     correction_url=correction_url(paper, self.config))
+            cached = self.pages[-1]
+        else:
+            self.pages.append(cached)
+        self.paper_pages[key] = cached
 
     def listing(self, kind: str, slug: str, title: str, description: str,
                 papers: Sequence[Paper]) -> None:
@@ -387,15 +414,19 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
     history = history if history is not None else trending.load_history_or_empty(None)
     rankings = {w: trending.rank(collection, history, today, w)
                 for w in config.trending_windows}
-    builder = _Builder(collection, config, today, rankings, template_env(config.root),
+    env = template_env(config.root)
+    builder = _Builder(collection, config, today, rankings, env,
                        related_map if related_map is not None
-                       else related.related_map(collection, k=RELATED_COUNT))
+                       else related.related_map(collection, k=RELATED_COUNT),
+                       templates=template_signature(env))
     builder.home()
     for paper in collection.papers:
         builder.paper(paper)
     builder.indexes()
     builder.trending_pages()
     builder.subscribe()
+    _PAPER_PAGES.clear()
+    _PAPER_PAGES.update(builder.paper_pages)
     if config.search == "pagefind":
         builder.add("search/index.md", "Search", "search.html.j2", in_nav=True,
                     meta={**LISTING, "hide": ["navigation", "toc"]})

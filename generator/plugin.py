@@ -8,6 +8,7 @@ and hands MkDocs virtual files (``File.generated``); ``on_post_page`` adds each 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import subprocess
 import sys
@@ -67,6 +68,32 @@ def run_pagefind(site_dir: Path) -> None:
         detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
         raise PluginError(f"reading-list: pagefind failed: {detail[0]} (is the 'pagefind' "
                           "package installed? pip install 'pagefind[extended]')")
+
+
+class _Generated(File):
+    """A generated file that knows whether its content changed since the last build.
+
+    MkDocs treats every generated file as modified, so a `--dirty` rebuild (what
+    `reading-list serve` runs) would still render every page; with this, editing one entry
+    re-renders only the pages whose content it changes.
+    """
+
+    changed: bool = True
+
+    def is_modified(self) -> bool:
+        return self.changed or not os.path.isfile(self.abs_dest_path)
+
+
+#: Content fingerprints of the last build, per output folder (kept across serve rebuilds).
+_FINGERPRINTS: dict[str, dict[str, bytes]] = {}
+
+
+def _changed(seen: dict[str, bytes], path: str, content: str | bytes) -> bool:
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    digest = hashlib.blake2b(data, digest_size=16).digest()
+    changed = seen.get(path) != digest
+    seen[path] = digest
+    return changed
 
 
 class ReadingListConfig(base.Config):
@@ -145,16 +172,20 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         pageset = build_page_set(collection, site, today, history)
         self.heads = {}
         self.bodies = {page.path: page.html for page in pageset.pages if page.html is not None}
+        seen = _FINGERPRINTS.setdefault(str(config.site_dir), {})
         for page in pageset.pages:
-            file = File.generated(config, page.path, content=page.markdown,
-                                  inclusion=InclusionLevel.INCLUDED if page.in_nav
-                                  else InclusionLevel.NOT_IN_NAV)
+            file = _Generated.generated(config, page.path, content=page.markdown,
+                                        inclusion=InclusionLevel.INCLUDED if page.in_nav
+                                        else InclusionLevel.NOT_IN_NAV)
+            file.changed = _changed(seen, page.path, page.text + page.head)
             file.edit_uri = page.source  # edit the YAML entry, not a generated page
             files.append(file)
             if page.head:
                 self.heads[page.path] = page.head
         for path, data in {**package_assets(), **pageset.files}.items():
-            files.append(File.generated(config, path, content=data))
+            file = _Generated.generated(config, path, content=data)
+            file.changed = _changed(seen, path, data)
+            files.append(file)
         log.info(f"generated {len(pageset.pages)} pages and {len(pageset.files)} files from "
                  f"{len(collection.papers)} entries")
         return files

@@ -106,6 +106,9 @@ def _setup_serve(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dev-addr", "-a", default="127.0.0.1:8000",
                         help="address to serve on (default: 127.0.0.1:8000)")
     parser.add_argument("--site-url", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--full", action="store_true",
+                        help="render every page on each rebuild (slower; exact navigation "
+                        "and search index)")
 
 
 @command("serve", _setup_serve)
@@ -120,7 +123,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["SOURCE_DATE_EPOCH"] = _epoch(args.date)
     logging.basicConfig(format="%(levelname)-7s -  %(message)s", level=logging.INFO)
     try:
-        serve(config_file=str(args.config_file), dev_addr=args.dev_addr, livereload=True)
+        # Dirty rebuilds: after an edit only the pages whose content changed are rendered
+        # again (the plugin tells MkDocs which); the first build is always complete.
+        serve(config_file=str(args.config_file), dev_addr=args.dev_addr, livereload=True,
+              build_type=None if args.full else "dirty")
     except MkDocsException as exc:
         print(f"serve failed: {exc}", file=sys.stderr)
         return 1
