@@ -9,9 +9,10 @@
 For each N it writes N synthetic but realistic entries (seeded, so every run writes the same
 files: titles, 1-20 authors, ~1,350-character abstracts, some with $math$, 2-5 tags of a
 60-tag, 12-category taxonomy) into a temporary copy of this repository's ``mkdocs.yml`` and
-``docs/``, then times ``reading-list build`` in a subprocess. The baseline is a minimal
-MkDocs + Material project (theme material, plugin search) holding the same N papers as
-Markdown pages (title, authors, abstract, tags) kept out of the navigation. Each build runs
+``docs/``, then times ``reading-list build`` in a subprocess. The baseline is plain MkDocs +
+Material with this repository's own theme configuration, hand-written pages and search, and
+no reading-list plugin, holding the same N papers as Markdown pages (title, authors,
+abstract, tags) kept out of the navigation. Each build runs
 in its own process, reaped with ``os.wait4``, so its peak memory (``ru_maxrss``) is its own
 and not the maximum over every build of the run, which ``getrusage(RUSAGE_CHILDREN)`` gives.
 """
@@ -25,6 +26,7 @@ import gzip
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -215,10 +217,20 @@ def synthetic_corpus(n: int, seed: int = 1) -> Corpus:
 
 # -- projects -------------------------------------------------------------------------------
 
-def write_our_project(folder: Path, corpus: Corpus) -> Path:
-    """This repository's mkdocs.yml and docs/ with the synthetic papers/ (no metrics)."""
+def write_our_project(folder: Path, corpus: Corpus, search: str = "material") -> Path:
+    """This repository's mkdocs.yml and docs/ with the synthetic papers/ (no metrics).
+
+    ``search="pagefind"`` switches the site to Pagefind the way docs/fork.md says."""
     folder.mkdir(parents=True)
-    shutil.copy2(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
+    config = (ROOT / "mkdocs.yml").read_text("utf-8")
+    if search == "pagefind":
+        config = re.sub(r"  - search:\n      separator: .*\n", "", config)
+        config = config.replace("      page_size: 50\n",
+                                "      page_size: 50\n      search: pagefind\n")
+        config = config.replace("  - Subscribe: subscribe/index.md\n",
+                                "  - Subscribe: subscribe/index.md\n"
+                                "  - Search: search/index.md\n")
+    (folder / "mkdocs.yml").write_text(config, encoding="utf-8")
     shutil.copytree(ROOT / "docs", folder / "docs")
     papers = folder / "papers"
     papers.mkdir()
@@ -228,17 +240,16 @@ def write_our_project(folder: Path, corpus: Corpus) -> Path:
     return folder
 
 
-BASELINE_CONFIG = f"""site_name: Baseline
-site_url: {SITE_URL}
-theme:
-  name: material
-plugins:
-  - search
-nav:
-  - index.md
-not_in_nav: |
-  /papers/
-"""
+def baseline_config() -> dict[str, Any]:
+    """The project's own mkdocs.yml (same theme, features, extensions and search) without
+    the reading-list plugin: what the same site costs in plain MkDocs + Material."""
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text("utf-8"))
+    config["plugins"] = [p for p in config["plugins"]
+                         if not (isinstance(p, dict) and "reading-list" in p)]
+    config["site_url"] = SITE_URL
+    config["nav"] = [{"Home": "index.md"}, {"About": "about.md"}]
+    config["not_in_nav"] = "/papers/\n"
+    return config
 
 
 def baseline_page(paper: dict[str, Any]) -> str:
@@ -248,10 +259,13 @@ def baseline_page(paper: dict[str, Any]) -> str:
 
 
 def write_baseline_project(folder: Path, corpus: Corpus) -> Path:
-    """Plain MkDocs + Material: the same papers as Markdown pages, out of the navigation."""
+    """Plain MkDocs + Material: the same papers as Markdown pages, out of the navigation,
+    with the same theme configuration and hand-written pages as ours."""
+    shutil.copytree(ROOT / "docs", folder / "docs")
     docs = folder / "docs" / "papers"
     docs.mkdir(parents=True)
-    (folder / "mkdocs.yml").write_text(BASELINE_CONFIG, encoding="utf-8")
+    (folder / "mkdocs.yml").write_text(yaml.safe_dump(baseline_config(), sort_keys=False),
+                                       encoding="utf-8")
     (folder / "docs" / "index.md").write_text("# Baseline\n\nPlain Material.\n",
                                               encoding="utf-8")
     for paper in corpus.papers:
@@ -394,14 +408,105 @@ def browser_search_bytes(site: Path, query: str) -> dict[str, int]:
             "total": sum(sizes.values()), "requests": len(sizes)}
 
 
+def pagefind_search_bytes(site: Path, query: str) -> dict[str, int]:
+    """Bytes Chromium downloads for one query on the Pagefind search page (network log):
+    everything under /pagefind/ plus the page's small search script."""
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sizes: dict[str, int] = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"])
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/search/")
+            page.wait_for_load_state("networkidle")
+
+            def on_response(response: Any) -> None:
+                try:
+                    sizes[response.url] = len(response.body())
+                except Exception:  # redirects and aborted requests have no body
+                    sizes.setdefault(response.url, 0)
+
+            page.on("response", on_response)
+            page.fill("#rl-search input", query)
+            page.locator(".rl-search__results li").first.wait_for(timeout=120_000)
+            page.wait_for_load_state("networkidle")
+            browser.close()
+    finally:
+        server.shutdown()
+    script = sum(s for u, s in sizes.items() if u.endswith("pagefind-init.js"))
+    found = sum(s for u, s in sizes.items() if "/pagefind/" in urlsplit(u).path)
+    return {"search": found + script, "requests": len(sizes)}
+
+
+def serve_rebuild_seconds(project: Path) -> dict[str, float]:
+    """Start ``reading-list serve``, then edit one entry's title and time until the served
+    page shows it (the rebuild a contributor waits for)."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    entry = sorted((project / "papers").glob("*.yaml"))[len(list(
+        (project / "papers").glob("*.yaml"))) // 2]
+    mount = urlsplit(yaml.safe_load((project / "mkdocs.yml").read_text("utf-8"))
+                     ["site_url"]).path
+    url = f"http://127.0.0.1:{port}{mount}papers/{entry.stem}/"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", *OUR_BUILD, "serve", "--dev-addr",
+                             f"127.0.0.1:{port}", "--date", BUILD_DATE], cwd=project,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def wait_for(text: str, since: float) -> float:
+        while time.perf_counter() - since < 900:
+            try:
+                with urllib.request.urlopen(url, timeout=10) as resp:
+                    if text in resp.read().decode("utf-8"):
+                        return time.perf_counter() - since
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise SystemExit("serve did not rebuild in time")
+
+    try:
+        first = wait_for("rl-paper", start)
+        time.sleep(1)  # let the watcher settle
+        original = entry.read_text("utf-8")
+        edited = re.sub(r'^title: "', 'title: "Edited ', original, count=1, flags=re.M)
+        since = time.perf_counter()
+        entry.write_text(edited, encoding="utf-8")
+        rebuild = wait_for("Edited ", since)
+        entry.write_text(original, encoding="utf-8")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return {"serve_first_build_seconds": round(first, 2),
+            "serve_rebuild_seconds": round(rebuild, 2)}
+
+
 # -- one size -------------------------------------------------------------------------------
 
-def measure(n: int, seed: int, baseline: bool, browser: bool, keep: Path | None) -> dict:
+def measure(n: int, seed: int, baseline: bool, browser: bool, keep: Path | None,
+            search: str = "material", serve: bool = False) -> dict:
     """Generate, build ours (and the baseline), and collect every number for one N."""
     corpus = synthetic_corpus(n, seed)
     work = Path(tempfile.mkdtemp(prefix=f"rl-bench-{n}-"))
     try:
-        ours = write_our_project(work / "ours", corpus)
+        ours = write_our_project(work / "ours", corpus, search)
         run = build_ours(ours, work / "ours-site")
         if run.returncode != 0:
             raise SystemExit(f"N={n}: reading-list build failed:\n{run.log[-3000:]}")
@@ -412,8 +517,15 @@ def measure(n: int, seed: int, baseline: bool, browser: bool, keep: Path | None)
             "n": n, "seed": seed, "ours_seconds": round(run.seconds, 2),
             "ms_per_paper": round(1000 * run.seconds / n, 2),
             "ours_peak_mb": round(run.peak_rss_mb, 1), "ours": asdict(stats)}
+        result["search"] = search
         if browser:
-            result["ours_browser"] = browser_search_bytes(site, "privacy")
+            result["ours_browser"] = (pagefind_search_bytes(site, "privacy")
+                                      if search == "pagefind"
+                                      else browser_search_bytes(site, "privacy"))
+        if serve:
+            result.update(serve_rebuild_seconds(ours))
+            result["serve_share_of_build"] = round(
+                result["serve_rebuild_seconds"] / run.seconds, 3)
         if baseline:
             base = write_baseline_project(work / "base", corpus)
             brun = build_baseline(base, work / "base-site")
@@ -442,7 +554,7 @@ def table(results: list[dict]) -> str:
     """The Markdown table docs/performance.md shows."""
     head = ("| N | ours (s) | baseline (s) | ratio | ms/paper (ours) | ms/paper (baseline) "
             "| peak memory (ours) | output | paper page median / max | largest page "
-            "| largest category/tag page | search download (raw / gzip) |")
+            "| largest category/tag page | search download |")
     rows = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in results:
         s = r["ours"]
@@ -454,8 +566,24 @@ def table(results: list[dict]) -> str:
             f"| {s['paper_html_median'] / 1024:.1f} / {s['paper_html_max'] / 1024:.1f} KB "
             f"| {_kb(s['largest_page_bytes'])} (`{s['largest_page']}`) "
             f"| {_kb(s['largest_listing_bytes'])} "
-            f"| {_kb(s['search_bytes'])} / {_kb(s['search_bytes_gzip'])} |")
+            f"| {_search(r)} |")
+    extra = [r for r in results if "serve_rebuild_seconds" in r]
+    if extra:
+        rows += ["", "| N | serve: first build (s) | serve: rebuild after one edit (s) "
+                 "| rebuild / full build |", "|---|---|---|---|"]
+        rows += [f"| {r['n']:,} | {r['serve_first_build_seconds']:.1f} "
+                 f"| {r['serve_rebuild_seconds']:.1f} | {r['serve_share_of_build']:.0%} |"
+                 for r in extra]
     return "\n".join(rows)
+
+
+def _search(r: dict) -> str:
+    """Material: the index files as built (raw / gzip); Pagefind: one query in Chromium."""
+    s = r["ours"]
+    if r.get("search") == "pagefind":
+        got = r.get("ours_browser", {}).get("search")
+        return f"Pagefind: {_kb(got)} per query" if got else "Pagefind (use --browser)"
+    return f"{_kb(s['search_bytes'])} / {_kb(s['search_bytes_gzip'])}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -468,13 +596,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-baseline", dest="baseline", action="store_false")
     parser.add_argument("--browser", action="store_true",
                         help="also measure one search's downloads in Chromium (Playwright)")
+    parser.add_argument("--search", choices=["material", "pagefind"], default="material",
+                        help="our site's search (pagefind: the option for large lists)")
+    parser.add_argument("--serve", action="store_true",
+                        help="also time `reading-list serve` rebuilding after one edit")
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--keep", type=Path, help="keep the generated projects and sites here")
     args = parser.parse_args(argv)
     results = []
     for n in args.n or [200, 1000, 2000]:
         print(f"N={n} ...", file=sys.stderr, flush=True)
-        results.append(measure(n, args.seed, args.baseline, args.browser, args.keep))
+        results.append(measure(n, args.seed, args.baseline, args.browser, args.keep,
+                               args.search, args.serve))
         if args.json:  # written after every size, so a long run leaves partial results
             args.json.write_text(json.dumps({"cores": os.cpu_count(), "python":
                                              sys.version.split()[0], "results": results},
