@@ -20,6 +20,7 @@ and not the maximum over every build of the run, which ``getrusage(RUSAGE_CHILDR
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import functools
 import gzip
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -361,6 +363,48 @@ def site_stats(site: Path, paper_pages: list[Path]) -> SiteStats:
         search_files=[str(p.relative_to(site)) for p in searched])
 
 
+@contextlib.contextmanager
+def _browser_on(site: Path) -> Iterator[tuple[Any, str, dict[str, int]]]:
+    """Serve ``site`` on localhost and open Chromium: yields (page, base URL, sizes), where
+    ``sizes`` fills with every response's URL and body size once ``record(page)`` runs."""
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sizes: dict[str, int] = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"])
+            try:
+                yield browser.new_page(), f"http://127.0.0.1:{server.server_address[1]}/", sizes
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+
+
+def record(page: Any, sizes: dict[str, int]) -> None:
+    """From now on, note every response's body size (uncompressed, as served)."""
+
+    def on_response(response: Any) -> None:
+        try:
+            sizes[response.url] = len(response.body())
+        except Exception:  # redirects and aborted requests have no body
+            sizes.setdefault(response.url, 0)
+
+    page.on("response", on_response)
+
+
 def browser_search_bytes(site: Path, query: str) -> dict[str, int]:
     """Bytes Chromium downloads to open the home page and run one search (network log).
 
@@ -368,42 +412,14 @@ def browser_search_bytes(site: Path, query: str) -> dict[str, int]:
     counts everything from opening the page to the results. Bodies as served, uncompressed
     (``http.server`` does not gzip).
     """
-    import http.server
-    import threading
-
-    from playwright.sync_api import sync_playwright
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    sizes: dict[str, int] = {}
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run"])
-            page = browser.new_page()
-
-            def on_response(response: Any) -> None:
-                try:
-                    sizes[response.url] = len(response.body())
-                except Exception:  # redirects and aborted requests have no body
-                    sizes.setdefault(response.url, 0)
-
-            page.on("response", on_response)
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
-            page.wait_for_load_state("networkidle")
-            page.keyboard.press("/")
-            page.keyboard.type(query, delay=20)
-            page.locator(".md-search-result__item").first.wait_for(timeout=120_000)
-            page.wait_for_load_state("networkidle")
-            browser.close()
-    finally:
-        server.shutdown()
+    with _browser_on(site) as (page, base, sizes):
+        record(page, sizes)
+        page.goto(base)
+        page.wait_for_load_state("networkidle")
+        page.keyboard.press("/")
+        page.keyboard.type(query, delay=20)
+        page.locator(".md-search-result__item").first.wait_for(timeout=120_000)
+        page.wait_for_load_state("networkidle")
     return {"search": sum(s for u, s in sizes.items() if "search" in urlsplit(u).path),
             "total": sum(sizes.values()), "requests": len(sizes)}
 
@@ -411,44 +427,15 @@ def browser_search_bytes(site: Path, query: str) -> dict[str, int]:
 def pagefind_search_bytes(site: Path, query: str) -> dict[str, int]:
     """Bytes Chromium downloads for one query on the Pagefind search page (network log):
     everything under /pagefind/ plus the page's small search script."""
-    import http.server
-    import threading
-
-    from playwright.sync_api import sync_playwright
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    sizes: dict[str, int] = {}
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run"])
-            page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/search/")
-            page.wait_for_load_state("networkidle")
-
-            def on_response(response: Any) -> None:
-                try:
-                    sizes[response.url] = len(response.body())
-                except Exception:  # redirects and aborted requests have no body
-                    sizes.setdefault(response.url, 0)
-
-            page.on("response", on_response)
-            page.fill("#rl-search input", query)
-            page.locator(".rl-search__results li").first.wait_for(timeout=120_000)
-            page.wait_for_load_state("networkidle")
-            browser.close()
-    finally:
-        server.shutdown()
-    script = sum(s for u, s in sizes.items() if u.endswith("pagefind-init.js"))
+    with _browser_on(site) as (page, base, sizes):
+        page.goto(base + "search/")
+        page.wait_for_load_state("networkidle")
+        record(page, sizes)
+        page.fill("#rl-search input", query)
+        page.locator(".rl-search__results li").first.wait_for(timeout=120_000)
+        page.wait_for_load_state("networkidle")
     found = sum(s for u, s in sizes.items() if "/pagefind/" in urlsplit(u).path)
-    return {"search": found + script, "requests": len(sizes)}
+    return {"search": found, "requests": len(sizes)}
 
 
 def serve_rebuild_seconds(project: Path) -> dict[str, float]:

@@ -71,6 +71,20 @@ def load(args: argparse.Namespace, paths: Sequence[Path] = ()) -> tuple[Collecti
     return (None if missing else collection), missing + problems
 
 
+def load_or_explain(args: argparse.Namespace,
+                    stopped: str = "cannot load the entries") -> Collection | None:
+    """The collection, or None after printing its errors and what stopped (for commands
+    that need a valid list: build, trending, digest, ...)."""
+    collection, problems = load(args)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or collection is None:
+        report(errors, "text")
+        print(f"{stopped}: {len(errors)} error(s) in the entries; run `reading-list check`",
+              file=sys.stderr)
+        return None
+    return collection
+
+
 def report(problems: Sequence[Problem], fmt: str, stream=None) -> None:
     """Print problems in the plain or GitHub-annotation format."""
     stream = stream or sys.stderr

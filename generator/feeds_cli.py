@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from .cli import add_papers_options, command, load, report, today
+from .cli import add_papers_options, command, load_or_explain, today
 from .config import SiteConfig, load_site_config
 from .digest import (
     DigestError,
@@ -22,7 +22,6 @@ from .digest import (
     record_sent,
     send,
 )
-from .entries import Collection
 from .feeds import FeedError, require_site_url
 from .importer import (
     ImportError_,
@@ -53,17 +52,6 @@ def _config(args: argparse.Namespace) -> SiteConfig:
     if site_url and not site_url.endswith("/"):
         site_url += "/"
     return SiteConfig(site_url=site_url)
-
-
-def _collection(args: argparse.Namespace) -> Collection | None:
-    collection, problems = load(args)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors or collection is None:
-        report(errors, "text")
-        print(f"cannot load the entries: {len(errors)} error(s); run `reading-list check`",
-              file=sys.stderr)
-        return None
-    return collection
 
 
 # ---------------------------------------------------------------------------- digest
@@ -109,7 +97,7 @@ def _digest(args: argparse.Namespace) -> int:
     config = _config(args)
     require_site_url(config)  # emails link to the site: links must be absolute
     day = today(args)
-    collection = _collection(args)
+    collection = load_or_explain(args)
     if collection is None:
         return 1
     history_path = args.history or config.metrics_path

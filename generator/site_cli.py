@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .cli import add_papers_options, command, load, report, today
+from .cli import add_papers_options, command, load, load_or_explain, report, today
 
 
 def _setup_build(parser: argparse.ArgumentParser) -> None:
@@ -50,12 +50,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"{args.config_file}: no such file (run in the list's folder, or use -f)",
               file=sys.stderr)
         return 2
-    collection, problems = load(args)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors or collection is None:
-        report(errors, "text")
-        print(f"build stopped: {len(errors)} error(s) in the entries; nothing was written",
-              file=sys.stderr)
+    collection = load_or_explain(args, "build stopped, nothing was written")
+    if collection is None:
         return 1
     day = today(args)
     os.environ["SOURCE_DATE_EPOCH"] = _epoch(day)  # fixes "today" and sitemap dates

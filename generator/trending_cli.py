@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 from typing import TextIO
 
-from .cli import add_papers_options, command, load, report, today
+from .cli import add_papers_options, command, load_or_explain, today
 from .config import SiteConfig, load_site_config
 from .metrics import DEFAULT_HORIZON_DAYS, HistoryError, RefreshReport, load_history, refresh
 from .trending import WINDOWS, Ranking, rank
@@ -34,17 +34,6 @@ def _history_option(parser: argparse.ArgumentParser) -> None:
 
 def _history_path(args: argparse.Namespace) -> Path:
     return args.history or _site_config().metrics_path
-
-
-def _load_collection(args: argparse.Namespace):
-    collection, problems = load(args)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors or collection is None:
-        report(errors, "text")
-        print(f"cannot load the entries: {len(errors)} error(s); run `reading-list check`",
-              file=sys.stderr)
-        return None
-    return collection
 
 
 class _ProgressLine:
@@ -107,7 +96,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     if args.horizon < 1:
         print("--horizon must be at least 1 day", file=sys.stderr)
         return 2
-    collection = _load_collection(args)
+    collection = load_or_explain(args)
     if collection is None:
         return 1
     path = _history_path(args)
@@ -159,7 +148,7 @@ def cmd_trending(args: argparse.Namespace) -> int:
     if args.limit < 1:
         print("--limit must be at least 1", file=sys.stderr)
         return 2
-    collection = _load_collection(args)
+    collection = load_or_explain(args)
     if collection is None:
         return 1
     try:
