@@ -95,8 +95,9 @@ def template_env(root: Path) -> jinja2.Environment:
     return env
 
 
-#: Paper pages of the previous build, by everything they were made from.
+#: Paper pages and cards of the previous build, by everything they were made from.
 _PAPER_PAGES: dict[Any, Page] = {}
+_CARDS: dict[Any, Markup] = {}
 
 
 def template_signature(env: jinja2.Environment) -> tuple[tuple[str, int], ...]:
@@ -126,7 +127,7 @@ class _Builder:
     env: jinja2.Environment
     related: dict[str, tuple[str, ...]]
     pages: list[Page] = field(default_factory=list)
-    cards: dict[str, Markup] = field(default_factory=dict)
+    cards: dict[Any, Markup] = field(default_factory=dict)
     card_macro: Any = None
     templates: tuple[tuple[str, int], ...] = ()  #: template files and their mtimes
     paper_pages: dict[Any, Page] = field(default_factory=dict)
@@ -150,13 +151,15 @@ class _Builder:
 
     def card(self, paper: Paper) -> Markup:
         """A paper's card (the ``card`` macro of _macros.html.j2), rendered once per build."""
-        html = self.cards.get(paper.id)
+        key = (paper, self.collection.taxonomy, self.templates)
+        html = _CARDS.get(key)
         if html is None:
             if self.card_macro is None:
                 module = self.env.get_template("_macros.html.j2").make_module(
                     self.context(""))
                 self.card_macro = module.card
-            html = self.cards[paper.id] = Markup(self.card_macro(paper))
+            html = Markup(self.card_macro(paper))
+        self.cards[key] = html
         return html
 
     def context(self, here: str, **values: Any) -> dict[str, Any]:
@@ -427,6 +430,8 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
     builder.subscribe()
     _PAPER_PAGES.clear()
     _PAPER_PAGES.update(builder.paper_pages)
+    _CARDS.clear()
+    _CARDS.update(builder.cards)
     if config.search == "pagefind":
         builder.add("search/index.md", "Search", "search.html.j2", in_nav=True,
                     meta={**LISTING, "hide": ["navigation", "toc"]})
