@@ -16,10 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .authoring import SCHEMA_URL, dump_entry, make_id
+from .authoring import SCHEMA_URL, Known, dump_entry, known_papers, make_id
 from .cli import add_papers_options, command, load, today
 from .entries import Problem, load_collection, load_taxonomy
-from .files import YamlError, atomic_write, iter_entry_files, load_yaml
+from .files import atomic_write
 from .sources import arxiv, crossref
 from .sources.http import HttpClient, HttpError
 
@@ -64,7 +64,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     if not papers_dir.is_dir():
         return fail(f"no papers folder at {papers_dir} (run this in the project, or pass "
                     "--papers)", 2)
-    known = existing(papers_dir)
+    known = known_papers([papers_dir])
     if args.manual:
         return write_template(args, known, taxonomy_path)
     if bool(args.doi) == bool(args.source):
@@ -86,7 +86,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         fields["category"], fields["tags"] = choose_labels(args, fields)
     except _Refused as exc:
         return fail(str(exc), exc.code)
-    paper_id = make_id(str(fields["title"]), known.taken)
+    paper_id = make_id(str(fields["title"]), known.ids)
     text = dump_entry(fields)
     problems = validate(paper_id, text, taxonomy_path, args, papers_dir)
     errors = [p for p in problems if p.severity == "error"]
@@ -109,42 +109,12 @@ class _Refused(Exception):
         self.code = code
 
 
-class Known:
-    """Ids, arXiv ids and DOIs already on the list (read leniently from every file)."""
-
-    def __init__(self) -> None:
-        self.taken: set[str] = set()
-        self.arxiv: dict[str, str] = {}
-        self.doi: dict[str, str] = {}
-
-    def refuse_duplicate(self, kind: str, value: str | None) -> None:
-        table = self.arxiv if kind == "arxiv" else self.doi
-        if value and value.lower() in table:
-            raise _Refused(f"{kind} {value} is already on the list as "
-                           f"{table[value.lower()]}; nothing written")
-
-
-def existing(papers_dir: Path) -> Known:
-    """Read identifiers straight from the files, so a list with errors still refuses
-    duplicates (the full loader would give up on the whole list)."""
-    known = Known()
-    for path in iter_entry_files(papers_dir):
-        known.taken.add(path.stem)
-        try:
-            data = load_yaml(path).data
-        except (YamlError, OSError):
-            continue
-        if not isinstance(data, dict):
-            continue
-        where = path.as_posix()
-        for alias in data.get("aliases") or []:
-            if isinstance(alias, str):
-                known.taken.add(alias)
-        for kind, table in (("arxiv", known.arxiv), ("doi", known.doi)):
-            value = data.get(kind)
-            if isinstance(value, str) and value:
-                table.setdefault(value.lower(), where)
-    return known
+def refuse_duplicate(known: Known, kind: str, value: str | None) -> None:
+    """Stop (nothing written) when an arXiv id or DOI is already on the list."""
+    table = known.arxiv if kind == "arxiv" else known.doi
+    if value and value.lower() in table:
+        raise _Refused(f"{kind} {value} is already on the list as "
+                       f"{table[value.lower()]}; nothing written")
 
 
 def fetch_arxiv(args: argparse.Namespace, known: Known) -> dict[str, Any]:
@@ -152,10 +122,10 @@ def fetch_arxiv(args: argparse.Namespace, known: Known) -> dict[str, Any]:
     if arxiv_id is None:
         raise _Refused(f"not an arXiv id or URL: {args.source!r} (e.g. 2505.20118 or "
                        "https://arxiv.org/abs/2505.20118; for a DOI use --doi)", 2)
-    known.refuse_duplicate("arxiv", arxiv_id)
+    refuse_duplicate(known, "arxiv", arxiv_id)
     print(f"fetching arXiv {arxiv_id} ...", file=sys.stderr)
     paper = arxiv.fetch(arxiv_id, arxiv_client())
-    known.refuse_duplicate("doi", paper.doi)
+    refuse_duplicate(known, "doi", paper.doi)
     return dict(paper.fields())
 
 
@@ -163,7 +133,7 @@ def fetch_doi(args: argparse.Namespace, known: Known) -> dict[str, Any]:
     doi = crossref.parse_doi(args.doi)
     if doi is None:
         raise _Refused(f"not a DOI: {args.doi!r} (e.g. 10.1145/3576915.3623097)", 2)
-    known.refuse_duplicate("doi", doi)
+    refuse_duplicate(known, "doi", doi)
     print(f"fetching DOI {doi} from Crossref ...", file=sys.stderr)
     work = crossref.fetch(doi, crossref_client())
     fields = dict(work.fields())
@@ -245,7 +215,7 @@ def validate(paper_id: str, text: str, taxonomy_path: Path, args: argparse.Names
 def write_template(args: argparse.Namespace, known: Known, taxonomy_path: Path) -> int:
     """``--manual``: a commented template that ``check`` flags until it is filled in."""
     title = " ".join((args.source or "").split())
-    paper_id = make_id(title, known.taken) if title else make_id("new paper", known.taken)
+    paper_id = make_id(title, known.ids) if title else make_id("new paper", known.ids)
     taxonomy, _ = load_taxonomy(taxonomy_path)
     categories = ", ".join(c.slug for c in taxonomy.categories) if taxonomy else "see taxonomy"
     tags = ", ".join(t.slug for t in taxonomy.tags) if taxonomy else "see taxonomy"

@@ -10,9 +10,14 @@ import json
 import re
 import textwrap
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from slugify import slugify
+
+from .entries import title_key
+from .files import YamlError, iter_entry_files, load_yaml
 
 MAX_SLUG = 60
 # Relative to papers/<id>.yaml, so editors validate offline and forks need no edit.
@@ -126,3 +131,40 @@ def dump_entry(fields: Mapping[str, Any], schema_url: str | None = SCHEMA_URL) -
         else:
             out.append(f"{key}: {_scalar(key, value)}")
     return "\n".join(out) + "\n"
+
+
+@dataclass
+class Known:
+    """What is already on the list (or in an inbox): ids and aliases, and the file holding
+    each arXiv id, DOI and normalized title."""
+
+    ids: set[str] = field(default_factory=set)
+    arxiv: dict[str, str] = field(default_factory=dict)  #: lowercased id -> file
+    doi: dict[str, str] = field(default_factory=dict)  #: lowercased DOI -> file
+    titles: dict[str, str] = field(default_factory=dict)  #: title_key -> file
+
+
+def known_papers(folders: Iterable[Path]) -> Known:
+    """Read identifiers straight from every entry file in ``folders``, leniently: a list with
+    errors still refuses duplicates, and a file that does not parse still reserves its id
+    (``check`` reports it; ``add`` and ``import`` need not give up on the whole list)."""
+    known = Known()
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in iter_entry_files(folder):
+            known.ids.add(path.stem)
+            try:
+                data = load_yaml(path).data
+            except (YamlError, OSError):
+                continue
+            if not isinstance(data, dict):
+                continue
+            where = path.as_posix()
+            known.ids.update(a for a in data.get("aliases") or [] if isinstance(a, str))
+            for name, table in (("arxiv", known.arxiv), ("doi", known.doi)):
+                if isinstance(data.get(name), str) and data[name]:
+                    table.setdefault(data[name].lower(), where)
+            if isinstance(data.get("title"), str):
+                known.titles.setdefault(title_key(data["title"]), where)
+    return known

@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from .authoring import known_papers
 from .cli import add_papers_options, command, load_or_explain, today
 from .config import SiteConfig, load_site_config
 from .digest import (
@@ -26,7 +27,6 @@ from .feeds import FeedError, require_site_url
 from .importer import (
     ImportError_,
     fetch,
-    known_papers,
     match_words,
     parse_feed,
     plan_import,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,9 +24,9 @@ from typing import Any
 import feedparser
 import nh3
 
-from .authoring import dump_entry, make_id
+from .authoring import Known, dump_entry, make_id
 from .entries import normalize_space, title_key
-from .files import YamlError, atomic_write, iter_entry_files, load_yaml
+from .files import atomic_write
 from .sources.http import HttpClient
 
 PLACEHOLDER_CATEGORY = "choose-a-category"
@@ -200,44 +200,6 @@ def parse_feed(data: bytes) -> list[Candidate]:
 
 
 # ---------------------------------------------------------------------------- planning
-
-
-@dataclass(frozen=True)
-class Known:
-    """What is already on the list or in the inbox, read leniently from the YAML files."""
-
-    ids: frozenset[str]
-    arxiv: frozenset[str]
-    doi: frozenset[str]
-    titles: frozenset[str]
-
-
-def known_papers(folders: Iterable[Path]) -> Known:
-    """Ids, aliases, arXiv ids, DOIs and titles of every entry file in ``folders``; files
-    that do not parse still reserve their id (``check`` reports them, not import)."""
-    ids: set[str] = set()
-    arxiv: set[str] = set()
-    doi: set[str] = set()
-    titles: set[str] = set()
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in iter_entry_files(folder):
-            ids.add(path.stem)
-            try:
-                data = load_yaml(path).data
-            except (YamlError, OSError):
-                continue
-            if not isinstance(data, dict):
-                continue
-            ids.update(a for a in data.get("aliases") or [] if isinstance(a, str))
-            if isinstance(data.get("arxiv"), str):
-                arxiv.add(data["arxiv"].lower())
-            if isinstance(data.get("doi"), str):
-                doi.add(data["doi"].lower())
-            if isinstance(data.get("title"), str):
-                titles.add(title_key(data["title"]))
-    return Known(frozenset(ids), frozenset(arxiv), frozenset(doi), frozenset(titles))
 
 
 def match_words(text: str | None) -> list[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from generator import cli
+from generator.authoring import known_papers
 from generator.entries import load_collection
 from generator.files import iter_entry_files, load_yaml
 from generator.importer import (
@@ -22,7 +23,6 @@ from generator.importer import (
     Candidate,
     ImportError_,
     fetch,
-    known_papers,
     match_words,
     month_of,
     parse_feed,
