@@ -100,6 +100,17 @@ _PAPER_PAGES: dict[Any, Page] = {}
 _CARDS: dict[Any, Markup] = {}
 
 
+_TOKEN: list[Any] = [None, object()]
+
+
+def _inputs_token(inputs: tuple[Any, ...]) -> object:
+    """One object per distinct (taxonomy, config, templates): cache keys then hash an
+    object's identity instead of the whole taxonomy, for every paper."""
+    if _TOKEN[0] != inputs:
+        _TOKEN[:] = [inputs, object()]
+    return _TOKEN[1]
+
+
 def template_signature(env: jinja2.Environment) -> tuple[tuple[str, int], ...]:
     """Every template file the environment can load, with its modification time."""
     loader = env.loader
@@ -129,7 +140,8 @@ class _Builder:
     pages: list[Page] = field(default_factory=list)
     cards: dict[Any, Markup] = field(default_factory=dict)
     card_macro: Any = None
-    templates: tuple[tuple[str, int], ...] = ()  #: template files and their mtimes
+    inputs: object = None  #: stands for the taxonomy, config and templates of this build
+    feed_link_cache: dict[Any, str] = field(default_factory=dict)
     paper_pages: dict[Any, Page] = field(default_factory=dict)
 
     # -- helpers for templates -------------------------------------------------------------
@@ -149,10 +161,20 @@ class _Builder:
             "card_html": self.card,
         }
 
+    def feed_links(self, url: str, kind: str, slug: str | None) -> str:
+        """<link rel="alternate"> tags of a page; the same for every page of a kind and
+        depth (every paper page links the main feed), so computed once for each."""
+        key = (url.count("/"), kind, slug if kind != "paper" else None)
+        links = self.feed_link_cache.get(key)
+        if links is None:
+            links = self.feed_link_cache[key] = feed_links(
+                self.collection, self.config, url, kind, slug)
+        return links
+
     def card(self, paper: Paper) -> Markup:
         """A paper's card (the ``card`` macro of _macros.html.j2), rendered once per build."""
-        key = (paper, self.collection.taxonomy, self.templates)
-        html = _CARDS.get(key)
+        key = (paper, self.inputs)
+        html = self.cards.get(key) or _CARDS.get(key)
         if html is None:
             if self.card_macro is None:
                 module = self.env.get_template("_macros.html.j2").make_module(
@@ -178,7 +200,7 @@ class _Builder:
         url = url_of(path)
         body = self.render(template, url, page_url=url, slug=slug, **values)
         body = body.replace(ROOT, "../" * url.count("/") or "./")
-        head += feed_links(self.collection, self.config, url, head_kind, slug)
+        head += self.feed_links(url, head_kind, slug)
         markdown, html = front_matter(title, meta), None
         if template.endswith(".html.j2"):
             html = body
@@ -201,7 +223,7 @@ class _Builder:
                                for pid in self.related.get(paper.id, ()))
         # Everything a paper page is made of: reused as is while none of it changes (a
         # `serve` rebuild after one edit renders one page, not thousands).
-        key = (paper, related_papers, self.collection.taxonomy, self.config, self.templates)
+        key = (paper, related_papers, self.inputs)
         cached = _PAPER_PAGES.get(key)
         if cached is None:
             path = f"papers/{paper.id}/index.md"
@@ -421,7 +443,8 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
     builder = _Builder(collection, config, today, rankings, env,
                        related_map if related_map is not None
                        else related.related_map(collection, k=RELATED_COUNT),
-                       templates=template_signature(env))
+                       inputs=_inputs_token((collection.taxonomy, config,
+                                             template_signature(env))))
     builder.home()
     for paper in collection.papers:
         builder.paper(paper)
