@@ -228,7 +228,8 @@ class _Builder:
         if cached is None:
             path = f"papers/{paper.id}/index.md"
             self.add(path, paper.title, "paper.html.j2", head_kind="paper", slug=paper.id,
-                     source=paper.source, meta={"hide": ["toc"], "rl_kind": "paper"},
+                     source=paper.source,
+                     meta={"hide": ["toc"], "template": "reading-list-paper.html"},
                      head=paper_head(paper, self.config, url_of(path)),
                      paper=paper, related=related_papers, bibtex=bibtex.entry(paper),
                      correction_url=correction_url(paper, self.config))

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -128,6 +129,7 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         self.site: SiteConfig | None = None
         self.heads: dict[str, str] = {}
         self.bodies: dict[str, str] = {}
+        self.blocks: dict[str, str] = {}
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or "mkdocs.yml").resolve().parent
@@ -145,6 +147,11 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
             log.warning("search: pagefind is set, but Material's search plugin is enabled too; "
                         "remove `- search` from `plugins` in mkdocs.yml so readers do not "
                         "download both indexes")
+        # Our page templates (reading-list-paper.html) come after the theme's own folders,
+        # so they shadow nothing; a fork can still override them in its custom_dir.
+        theme_dir = str(resources.files("generator").joinpath("theme"))
+        if theme_dir not in config.theme.dirs:
+            config.theme.dirs.append(theme_dir)
         # `mkdocs serve` rebuilds when an entry or a fork's template override changes.
         for folder in (self.site.papers_path, self.site.root / "site_templates"):
             if folder.is_dir() and str(folder) not in config.watch:
@@ -193,6 +200,16 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.site is not None and self.site.search == "pagefind":
             run_pagefind(Path(config.site_dir))
+
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        self.blocks = {}
+        env.globals["rl_cached"] = self.blocks.get
+        env.globals["rl_remember"] = self._remember
+        return env
+
+    def _remember(self, key: str, html: str) -> str:
+        self.blocks[key] = html
+        return html
 
     def on_page_content(self, html: str, /, *, page: MkPage, config: MkDocsConfig,
                         files: Files) -> str:

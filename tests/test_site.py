@@ -93,6 +93,24 @@ def test_full_build_pages_and_links(built: Path):
     assert not (ROOT / "docs" / "papers").exists()
 
 
+def test_paper_pages_share_one_rendered_sidebar(built: Path):
+    # The navigation is rendered once and reused on every paper page (a quarter of
+    # Material's per-page cost); it must be the full navigation, the same on each page.
+    import re
+
+    def sidebar(path: Path) -> str:
+        html = path.read_text("utf-8")
+        return re.search(r'<div class="md-sidebar md-sidebar--primary".*?<div class="md-content"',
+                         html, re.S).group(0)
+
+    pages = [p for p in sorted((built / "papers").glob("*/index.html"))
+             if "http-equiv" not in p.read_text("utf-8")]  # not the alias redirects
+    assert len(pages) == 4
+    first = sidebar(pages[0])
+    assert 'href="../../how-trending-works/"' in first and "md-nav__source" in first
+    assert all(sidebar(p) == first for p in pages)
+
+
 def test_paper_page_metadata(built: Path):
     html = (built / "papers" / "trojanstego" / "index.html").read_text("utf-8")
     meta = parse(html).meta
