@@ -252,7 +252,8 @@ class _Builder:
             page_title = title if number == 1 else f"{title} (page {number})"
             self.add(url + "index.md", page_title, "listing.html.j2",
                      head_kind="category" if kind == "categories" else "tag", slug=slug,
-                     meta=LISTING, kind=kind, heading=title,
+                     meta={**LISTING, "template": "reading-list-paper.html"},
+                     kind=kind, heading=title,
                      description=description, papers=chunk, count=len(papers), pager=pager,
                      first=(number - 1) * size)
 

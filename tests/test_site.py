@@ -111,6 +111,25 @@ def test_paper_pages_share_one_rendered_sidebar(built: Path):
     assert all(sidebar(p) == first for p in pages)
 
 
+def test_reused_sidebars_change_no_byte(built: Path, tmp_path: Path, monkeypatch):
+    # Build again with the reuse switched off: every page must come out the same.
+    from generator.plugin import ReadingListPlugin
+
+    original = ReadingListPlugin.on_env
+
+    def no_reuse(self, env, *, config, files):
+        env = original(self, env, config=config, files=files)
+        env.globals["rl_cached"] = lambda key: None
+        return env
+
+    monkeypatch.setattr(ReadingListPlugin, "on_env", no_reuse)
+    project = make_project(tmp_path / "plain")
+    site = project / "site"
+    assert build(project, site) == 0
+    for path in sorted(built.rglob("*.html")):
+        assert path.read_bytes() == (site / path.relative_to(built)).read_bytes(), path
+
+
 def test_paper_page_metadata(built: Path):
     html = (built / "papers" / "trojanstego" / "index.html").read_text("utf-8")
     meta = parse(html).meta
