@@ -13,7 +13,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -732,8 +732,10 @@ def title_key(title: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
 
 
+@lru_cache(maxsize=1 << 18)
 def _similarity(a: str, b: str) -> float:
-    """difflib's ratio, after its cheap upper bounds rule most pairs out."""
+    """difflib's ratio, after its cheap upper bounds rule most pairs out (remembered: a
+    reload after one edit compares only that entry's pairs again)."""
     if a == b:
         return 1.0
     if 2 * min(len(a), len(b)) / (len(a) + len(b)) < NEAR_DUPLICATE_RATIO:

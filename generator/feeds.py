@@ -22,11 +22,12 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .config import SiteConfig
 from .digest import DigestDay, clean, digest_days, digest_html, html_fragment
-from .entries import Collection, Paper
+from .entries import Collection, Paper, Taxonomy
 
 DC = "http://purl.org/dc/elements/1.1/"
 PRISM = "http://prismstandard.org/namespaces/basic/2.0/"
@@ -227,7 +228,7 @@ def _channel(config: SiteConfig, path: str, title: str, link: str,
     return rss, channel
 
 
-def _paper_item(channel: ET.Element, paper: Paper, collection: Collection,
+def _paper_item(channel: ET.Element, paper: Paper, taxonomy: Taxonomy,
                 config: SiteConfig) -> None:
     item = _sub(channel, "item")
     _sub(item, "title", paper.title)
@@ -235,7 +236,7 @@ def _paper_item(channel: ET.Element, paper: Paper, collection: Collection,
     _sub(item, "description", paper_html(paper))
     _sub(item, "guid", guid(paper, config), {"isPermaLink": "false"})
     _sub(item, "pubDate", rfc822(paper.added))
-    tags = collection.taxonomy.tag_by_slug
+    tags = taxonomy.tag_by_slug
     for slug in paper.tags:
         _sub(item, "category", tags[slug].title if slug in tags else slug,
              {"domain": config.absolute(f"tags/{slug}/")})
@@ -254,11 +255,19 @@ def _paper_item(channel: ET.Element, paper: Paper, collection: Collection,
 def papers_rss(collection: Collection, config: SiteConfig, path: str, title: str, link: str,
                description: str, papers: Sequence[Paper]) -> bytes:
     """An RSS 2.0 feed of ``papers`` (already newest first), cut to ``config.feed_items``."""
-    shown = list(papers[: max(config.feed_items, 0)])
+    shown = tuple(papers[: max(config.feed_items, 0)])
+    return _papers_rss(collection.taxonomy, config, path, title, link, description, shown)
+
+
+@lru_cache(maxsize=4096)
+def _papers_rss(taxonomy: Taxonomy, config: SiteConfig, path: str, title: str, link: str,
+                description: str, shown: tuple[Paper, ...]) -> bytes:
+    # Remembered by everything it is made of: after one edit, `serve` rebuilds only the
+    # feeds that list the edited paper.
     newest = max((p.added for p in shown), default=None)
     rss, channel = _channel(config, path, title, link, description, newest)
     for paper in shown:
-        _paper_item(channel, paper, collection, config)
+        _paper_item(channel, paper, taxonomy, config)
     return _serialize(rss)
 
 

@@ -15,6 +15,7 @@ import json
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
 from importlib import resources
 from pathlib import Path
@@ -82,17 +83,23 @@ def rel(from_url: str, to_url: str) -> str:
     return "./" if link in (".", "./") else link
 
 
-def template_env(root: Path) -> jinja2.Environment:
-    """Jinja2 with the fork's ``site_templates/`` first, then the shipped defaults."""
-    defaults = Path(str(resources.files("generator.site_templates")))
-    paths = list(dict.fromkeys(str(p.resolve()) for p in (root / "site_templates", defaults)
-                               if p.is_dir()))
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(paths), autoescape=True,
+@lru_cache(maxsize=8)
+def _env_for(paths: tuple[str, ...]) -> jinja2.Environment:
+    # Reused across `serve` rebuilds: Jinja recompiles a template whose file changed.
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(list(paths)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(text=text_html, note=note_html, short_authors=short_authors,
                        all_authors=all_authors, excerpt=excerpt)
     return env
+
+
+def template_env(root: Path) -> jinja2.Environment:
+    """Jinja2 with the fork's ``site_templates/`` first, then the shipped defaults."""
+    defaults = Path(str(resources.files("generator.site_templates")))
+    return _env_for(tuple(dict.fromkeys(str(p.resolve())
+                                        for p in (root / "site_templates", defaults)
+                                        if p.is_dir())))
 
 
 #: Paper pages and cards of the previous build, by everything they were made from.
