@@ -20,7 +20,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page as MkPage
 
@@ -29,6 +29,7 @@ from .config import SiteConfig, from_options
 from .entries import load_collection
 from .files import iter_entry_files
 from .pages import build_page_set
+from .parallel import Split
 
 log = get_plugin_logger(__name__)
 
@@ -111,6 +112,8 @@ class ReadingListConfig(base.Config):
     digest_top = c.Type(int, default=10)
     digest_days = c.Type(int, default=14)
     page_size = c.Type(int, default=50)
+    #: "auto" renders pages on two cores for large builds (POSIX, not during serve); 1 never.
+    workers = c.Choice(("auto", 1, 2), default="auto")
     search = c.Choice(("material", "pagefind"), default="material")
 
 
@@ -130,6 +133,11 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         self.heads: dict[str, str] = {}
         self.bodies: dict[str, str] = {}
         self.blocks: dict[str, str] = {}
+        self.serving = False
+        self.split: Split | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve" or dirty
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or "mkdocs.yml").resolve().parent
@@ -197,14 +205,33 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
                  f"{len(collection.papers)} entries")
         return files
 
+    @event_priority(100)  # before search writes its index: the child leaves here
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.split is not None:
+            if self.split.is_child:
+                self.split.child_done(bool(config.strict))
+            problem = self.split.wait()
+            if problem:
+                raise PluginError(f"reading-list: {problem}; see the messages above")
         if self.site is not None and self.site.search == "pagefind":
             run_pagefind(Path(config.site_dir))
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.split is not None:
+            if self.split.is_child:
+                self.split.child_failed()
+            self.split.abandon()
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         self.blocks = {}
         env.globals["rl_cached"] = self.blocks.get
         env.globals["rl_remember"] = self._remember
+        pages = [f.page for f in files.documentation_pages() if f.page is not None]
+        self.split = None
+        if not self.serving and Split.wanted(self.config.workers, len(pages)):
+            self.split = Split()
+            log.info("rendering pages in two processes")
+            self.split.fork(files, config, pages)
         return env
 
     def _remember(self, key: str, html: str) -> str:

@@ -64,9 +64,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     final = (args.site_dir or Path(config["site_dir"])).resolve()
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    parent = os.getpid()
     try:
-        config["site_dir"] = str(staging)
-        build(config)
+        try:
+            config["site_dir"] = str(staging)
+            build(config)
+        except BaseException:
+            if os.getpid() != parent:  # the plugin's second rendering process (fork):
+                os._exit(1)  # only the parent may touch the staging folder
+            raise
     except (MkDocsException, SystemExit) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         message = str(exc) if str(exc) not in ("", "1") else "MkDocs reported errors"
@@ -76,6 +82,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
     _swap(staging, final)
     pages = sum(1 for _ in final.rglob("index.html"))
     print(f"built {len(collection.papers)} papers into {final} ({pages} pages, date {day})",

@@ -130,6 +130,23 @@ def test_reused_sidebars_change_no_byte(built: Path, tmp_path: Path, monkeypatch
         assert path.read_bytes() == (site / path.relative_to(built)).read_bytes(), path
 
 
+def test_two_process_build_changes_no_byte(built: Path, tmp_path: Path, caplog):
+    # workers: 2 forks the build (paper, category and tag pages split between two
+    # processes); the site must be the same, search index and sitemap included.
+    project = make_project(tmp_path / "forked")
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text("utf-8").replace(
+        "      page_size: 50\n", "      page_size: 50\n      workers: 2\n"), "utf-8")
+    site = project / "site"
+    with caplog.at_level("INFO"):
+        assert build(project, site) == 0
+    assert "rendering pages in two processes" in caplog.text
+    ours = sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file())
+    assert ours == sorted(p.relative_to(built) for p in built.rglob("*") if p.is_file())
+    for rel_path in ours:
+        assert (site / rel_path).read_bytes() == (built / rel_path).read_bytes(), rel_path
+
+
 def test_paper_page_metadata(built: Path):
     html = (built / "papers" / "trojanstego" / "index.html").read_text("utf-8")
     meta = parse(html).meta
