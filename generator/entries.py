@@ -10,6 +10,7 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -615,7 +616,7 @@ def load_taxonomy(path: Path, display: str | None = None) -> tuple[Taxonomy | No
 def _display(path: Path, root: Path | None) -> str:
     if root is not None:
         try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
+            return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
         except ValueError:
             pass
     return path.as_posix()
@@ -646,14 +647,15 @@ def _stamp(files: list[Path], taxonomy_path: Path, today: dt.date,
            root: Path | None) -> tuple[Any, ...] | None:
     """What a load depends on: every file's path and content, and today."""
     try:
-        stats = tuple((str(p.resolve()), hashlib.blake2b(p.read_bytes(), digest_size=16)
+        stats = tuple((os.path.abspath(p), hashlib.blake2b(p.read_bytes(), digest_size=16)
                        .digest()) for p in sorted([*files, taxonomy_path])
                       if p.stat().st_size <= MAX_FILE_BYTES)
     except OSError:
         return None
     if len(stats) != len(files) + 1:  # an oversized file: no shortcut, report it again
         return None
-    return (stats, str(taxonomy_path.resolve()), today, str(root.resolve()) if root else None)
+    return (stats, os.path.abspath(taxonomy_path), today,
+            os.path.abspath(root) if root else None)
 
 
 def _load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,

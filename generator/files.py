@@ -188,7 +188,7 @@ def load_yaml(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Located:
     reloads the whole list after every edit).
     """
     text = read_text(path, max_bytes)
-    key = str(path.resolve())
+    key = os.path.abspath(path)
     hit = _PARSED.get(key)
     if hit is not None and hit[0] == text:
         return hit[1]

@@ -392,7 +392,9 @@ def papers_json(collection: Collection, config: SiteConfig, today: dt.date) -> b
         })
     doc = {"version": 1, "site": config.site_name, "site_url": config.site_url or None,
            "date": today.isoformat(), "count": len(items), "papers": items}
-    return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+    # Compact: the C encoder is ten times faster than an indented dump, and this is data.
+    return (json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            + "\n").encode()
 
 
 def redirect_html(target: str, absolute: str | None) -> bytes:

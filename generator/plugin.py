@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jinja2
+import jinja2.bccache
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -85,6 +87,22 @@ class _Generated(File):
     def is_modified(self) -> bool:
         return self.changed or not os.path.isfile(self.abs_dest_path)
 
+
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for the life of the process."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _MemoryBytecodeCache()
 
 #: Content fingerprints of the last build, per output folder (kept across serve rebuilds).
 _FINGERPRINTS: dict[str, dict[str, bytes]] = {}
@@ -224,6 +242,9 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         self.blocks = {}
+        # MkDocs makes a new theme environment for every build; keep the compiled templates
+        # so `serve` does not compile Material's templates again after each edit.
+        env.bytecode_cache = _BYTECODE
         env.globals["rl_cached"] = self.blocks.get
         env.globals["rl_remember"] = self._remember
         pages = [f.page for f in files.documentation_pages() if f.page is not None]
