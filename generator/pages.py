@@ -102,6 +102,23 @@ def template_env(root: Path) -> jinja2.Environment:
                                         if p.is_dir())))
 
 
+_RANKINGS: dict[Any, trending.Ranking] = {}
+
+
+def _rank(collection: Collection, history: trending.History, today: dt.date,
+          window: str) -> trending.Ranking:
+    """trending.rank, reused while what it reads is unchanged: ids, aliases and dates of
+    the papers, the history and today (editing a title or an abstract changes none)."""
+    key = (window, today, id(history),
+           tuple((p.id, p.aliases, p.added, p.published) for p in collection.papers))
+    ranking = _RANKINGS.get(key)
+    if ranking is None:
+        if len(_RANKINGS) > 16:
+            _RANKINGS.clear()
+        ranking = _RANKINGS[key] = trending.rank(collection, history, today, window)
+    return ranking
+
+
 #: Paper pages and cards of the previous build, by everything they were made from.
 _PAPER_PAGES: dict[Any, Page] = {}
 _CARDS: dict[Any, Markup] = {}
@@ -416,8 +433,9 @@ def data_files(collection: Collection, config: SiteConfig, today: dt.date,
         "papers.bib": bibtex.bibliography(collection.papers).encode(),
         "papers.json": papers_json(collection, config, today),
         "schema.json": (json.dumps(load_schema(), indent=2, ensure_ascii=False) + "\n").encode(),
-        "trending.json": (json.dumps(trending.rankings_json(rankings), indent=1,
-                                     sort_keys=True, ensure_ascii=False) + "\n").encode(),
+        "trending.json": (json.dumps(trending.rankings_json(rankings), sort_keys=True,
+                                     ensure_ascii=False, separators=(",", ":"))
+                          + "\n").encode(),
     }
     for slug, papers in sorted(collection.by_category.items()):
         if papers:
@@ -448,8 +466,7 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
                    related_map: dict[str, tuple[str, ...]] | None = None) -> PageSet:
     """Every generated page and file of the site. Pure: same inputs, same output."""
     history = history if history is not None else trending.load_history_or_empty(None)
-    rankings = {w: trending.rank(collection, history, today, w)
-                for w in config.trending_windows}
+    rankings = {w: _rank(collection, history, today, w) for w in config.trending_windows}
     env = template_env(config.root)
     builder = _Builder(collection, config, today, rankings, env,
                        related_map if related_map is not None

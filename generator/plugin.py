@@ -88,6 +88,21 @@ class _Generated(File):
         return self.changed or not os.path.isfile(self.abs_dest_path)
 
 
+_HISTORY: list[Any] = [None, None]
+
+
+def _history(path: Path) -> trending.History:
+    """The metrics history, read again only when the file changed (serve rebuilds)."""
+    try:
+        stat = path.stat()
+        key: Any = (str(path), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = (str(path), None, None)
+    if _HISTORY[0] != key:
+        _HISTORY[:] = [key, trending.load_history_or_empty(path)]
+    return _HISTORY[1]
+
+
 class _MemoryBytecodeCache(jinja2.BytecodeCache):
     """Compiled templates kept in memory for the life of the process."""
 
@@ -199,7 +214,7 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
             raise PluginError(f"reading-list: {len(errors)} problem(s) in the entries:\n"
                               f"{listing}\nRun `reading-list check` for details.")
         try:
-            history = trending.load_history_or_empty(site.metrics_path)
+            history = _history(site.metrics_path)
         except ValueError as exc:
             raise PluginError(f"reading-list: cannot read the metrics history: {exc}") from None
         pageset = build_page_set(collection, site, today, history)
