@@ -253,7 +253,9 @@ class _Builder:
             path = f"papers/{paper.id}/index.md"
             self.add(path, paper.title, "paper.html.j2", head_kind="paper", slug=paper.id,
                      source=paper.source,
-                     meta={"hide": ["toc"], "template": "reading-list-paper.html"},
+                     meta={"hide": ["toc"], "template": "reading-list-paper.html",
+                           # Material prints it unescaped into <meta name="description">.
+                           "description": escape(summary(paper), quote=True)},
                      head=paper_head(paper, self.config, url_of(path)),
                      paper=paper, related=related_papers, bibtex=bibtex.entry(paper),
                      correction_url=correction_url(paper, self.config))
@@ -329,6 +331,11 @@ def feed_links(collection: Collection, config: SiteConfig, here: str, kind: str,
     return "\n".join(out) + ("\n" if out else "")
 
 
+def summary(paper: Paper) -> str:
+    """The first 300 characters of the abstract, for descriptions and cards in other sites."""
+    return excerpt(plain_text(paper.abstract), 300)
+
+
 def paper_head(paper: Paper, config: SiteConfig, url: str) -> str:
     """Highwire Press, Open Graph, Twitter and schema.org metadata for a paper page."""
     tags: list[tuple[str, str, str]] = [("name", "citation_title", plain_text(paper.title))]
@@ -347,13 +354,12 @@ def paper_head(paper: Paper, config: SiteConfig, url: str) -> str:
     if paper.venue:
         tags.append(("name", "citation_conference_title", paper.venue))
     tags.append(("name", "citation_keywords", "; ".join(paper.tags)))
-    summary = excerpt(plain_text(paper.abstract), 300)
     page_url = config.absolute(url) if config.site_url else ""
     # Twitter/X cards fall back to the og: values, so only the card type is repeated.
     tags += [("property", "og:type", "article"), ("property", "og:title", paper.title),
-             ("property", "og:description", summary),
+             ("property", "og:description", summary(paper)),
              ("property", "og:site_name", config.site_name),
-             ("name", "twitter:card", "summary"), ("name", "description", summary)]
+             ("name", "twitter:card", "summary")]
     if page_url:
         tags.append(("property", "og:url", page_url))
     lines = [f'<meta {attr}="{escape(name)}" content="{escape(value)}">'

@@ -161,6 +161,8 @@ def test_paper_page_metadata(built: Path):
     assert ("citation_abstract_html_url", "https://arxiv.org/abs/2505.20118") in meta
     assert ("og:url", SITE_URL + "papers/trojanstego/") in meta
     assert "twitter:card" in names
+    assert names.count("description") == 1  # the paper's, not also the site's
+    assert dict(meta)["description"].startswith("As large language models (LLMs)")
     assert f'<link rel="canonical" href="{SITE_URL}papers/trojanstego/"' in html
     ld = html.split('<script type="application/ld+json">')[1].split("</script>")[0]
     data = json.loads(ld)
