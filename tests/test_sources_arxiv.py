@@ -324,7 +324,7 @@ def test_client_from_env_uses_arxiv_api_url(monkeypatch: pytest.MonkeyPatch) -> 
     assert client.base_url == "http://127.0.0.1:9/api/query"
     assert client.min_interval == arxiv.MIN_INTERVAL
     monkeypatch.delenv("ARXIV_API_URL")
-    assert arxiv.client_from_env().base_url == "http://export.arxiv.org/api/query"
+    assert arxiv.client_from_env().base_url == "https://export.arxiv.org/api/query"
 
 
 # --- Crossref -------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import feedparser
 
 from .http import HttpClient, HttpError
 
-DEFAULT_URL = "http://export.arxiv.org/api/query"
+DEFAULT_URL = "https://export.arxiv.org/api/query"
 MIN_INTERVAL = 3.0  # arXiv's terms of use: no more than one request every three seconds
 
 _NEW_ID = r"[0-9]{4}\.[0-9]{4,5}"
