@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import hashlib
 import json
 import os
 import re
@@ -21,7 +20,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from .files import MAX_FILE_BYTES, KeyPath, Located, YamlError, load_yaml
+from .files import KeyPath, Located, YamlError, load_yaml
 
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 80
@@ -622,44 +621,19 @@ def _display(path: Path, root: Path | None) -> str:
     return path.as_posix()
 
 
+#: Per-entry results of the last load, reused for entries whose parse did not change.
+_CHECKED: dict[Any, tuple[Located, Paper | None, tuple[Problem, ...]]] = {}
+
+
 def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
                     root: Path | None = None) -> tuple[Collection | None, list[Problem]]:
     """Load and cross-check entries; returns the collection (None on errors) and problems.
 
     ``root`` is the project folder: problem paths and ``Paper.source`` are relative to it.
-    The last result is reused while no file changed (``build`` checks, then the plugin
-    loads; ``serve`` rebuilds often), so a list is read once per change.
+    Reading is cheap after the first load: unchanged files are not parsed again and
+    unchanged entries not checked again (``build`` checks, then the plugin loads; ``serve``
+    reloads after every edit).
     """
-    key = _stamp(files, taxonomy_path, today, root)
-    if key is not None and _LAST and _LAST[0] == key:
-        return _LAST[1], list(_LAST[2])
-    collection, problems = _load_collection(files, taxonomy_path, today, root)
-    _LAST[:] = [key, collection, tuple(problems)]
-    return collection, problems
-
-
-_LAST: list[Any] = []
-#: Per-entry results of the last load, reused for entries whose parse did not change.
-_CHECKED: dict[Any, tuple[Located, Paper | None, tuple[Problem, ...]]] = {}
-
-
-def _stamp(files: list[Path], taxonomy_path: Path, today: dt.date,
-           root: Path | None) -> tuple[Any, ...] | None:
-    """What a load depends on: every file's path and content, and today."""
-    try:
-        stats = tuple((os.path.abspath(p), hashlib.blake2b(p.read_bytes(), digest_size=16)
-                       .digest()) for p in sorted([*files, taxonomy_path])
-                      if p.stat().st_size <= MAX_FILE_BYTES)
-    except OSError:
-        return None
-    if len(stats) != len(files) + 1:  # an oversized file: no shortcut, report it again
-        return None
-    return (stats, os.path.abspath(taxonomy_path), today,
-            os.path.abspath(root) if root else None)
-
-
-def _load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
-                     root: Path | None) -> tuple[Collection | None, list[Problem]]:
     taxonomy, problems = load_taxonomy(taxonomy_path, _display(taxonomy_path, root))
     papers: list[Paper] = []
     positions: dict[str, _Problems] = {}
