@@ -52,6 +52,13 @@ class Page:
     #: Finished HTML of the body, from an ``*.html.j2`` template: it bypasses Markdown
     #: (``markdown`` is then front matter only), which is most of a page's build cost.
     html: str | None = None
+    #: A paper page's record for Material's search index (made from the entry, not parsed
+    #: back out of the page); None for other pages.
+    search: dict[str, str] | None = None
+
+    @property
+    def is_paper(self) -> bool:
+        return self.search is not None
 
     @property
     def text(self) -> str:
@@ -220,7 +227,7 @@ class _Builder:
     def add(self, path: str, title: str, template: str, *, head_kind: str = "page",
             slug: str | None = None, meta: dict[str, Any] | None = None,
             in_nav: bool = False, source: str | None = None, head: str = "",
-            **values: Any) -> None:
+            search: dict[str, str] | None = None, **values: Any) -> None:
         url = url_of(path)
         body = self.render(template, url, page_url=url, slug=slug, **values)
         body = body.replace(ROOT, "../" * url.count("/") or "./")
@@ -230,7 +237,7 @@ class _Builder:
             html = body
         else:
             markdown += body
-        self.pages.append(Page(path, url, title, markdown, source, head, in_nav, html))
+        self.pages.append(Page(path, url, title, markdown, source, head, in_nav, html, search))
 
     # -- pages ------------------------------------------------------------------------------
     def home(self) -> None:
@@ -255,8 +262,11 @@ class _Builder:
                      source=paper.source,
                      meta={"hide": ["toc"], "template": "reading-list-paper.html",
                            # Material prints it unescaped into <meta name="description">.
-                           "description": escape(summary(paper), quote=True)},
+                           "description": escape(summary(paper), quote=True),
+                           # Indexed from the entry (search_record), not from the page.
+                           "search": {"exclude": True}},
                      head=paper_head(paper, self.config, url_of(path)),
+                     search=search_record(paper, self.collection, url_of(path)),
                      paper=paper, related=related_papers, bibtex=bibtex.entry(paper),
                      correction_url=correction_url(paper, self.config))
             cached = self.pages[-1]
@@ -385,6 +395,22 @@ def paper_head(paper: Paper, config: SiteConfig, url: str) -> str:
         article["isPartOf"] = {"@type": "PublicationEvent", "name": paper.venue}
     lines.append(f'<script type="application/ld+json">{json_ld(article)}</script>')
     return "\n".join(lines) + "\n"
+
+
+def search_record(paper: Paper, collection: Collection, url: str) -> dict[str, str]:
+    """A paper's record in Material's search index: title, then authors, abstract and the
+    details a reader searches by (venue, date, category, tags, arXiv id, DOI), escaped as
+    the index expects (its text is shown as HTML)."""
+    taxonomy = collection.taxonomy
+    details = [paper.venue, paper.published.iso if paper.published else None,
+               taxonomy.category_by_slug[paper.category].title,
+               *(taxonomy.tag_by_slug[t].title for t in paper.tags),
+               f"arXiv {paper.arxiv}" if paper.arxiv else None,
+               f"DOI {paper.doi}" if paper.doi else None]
+    paragraphs = [", ".join(paper.authors), plain_text(paper.abstract),
+                  " · ".join(d for d in details if d)]
+    return {"location": url, "title": escape(paper.title, quote=False),
+            "text": " ".join(f"<p>{escape(p, quote=False)}</p>" for p in paragraphs if p)}
 
 
 def correction_url(paper: Paper, config: SiteConfig) -> str | None:

@@ -24,13 +24,15 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
 
 from . import trending
 from .config import SiteConfig, from_options
 from .entries import load_collection
+from .fastpages import PaperPages
 from .files import iter_entry_files
-from .pages import build_page_set
+from .pages import Page, build_page_set
 from .parallel import Split
 
 log = get_plugin_logger(__name__)
@@ -86,6 +88,39 @@ class _Generated(File):
 
     def is_modified(self) -> bool:
         return self.changed or not os.path.isfile(self.abs_dest_path)
+
+
+class _PaperFile(_Generated):
+    """A paper page written by the plugin (``paper_pages: fast``): MkDocs copies it like a
+    static file, and its HTML is made when it is written, from the build's frame."""
+
+    page: Page
+    pages: PaperPages | None = None
+    seen: dict[str, bytes]
+
+    def is_modified(self) -> bool:
+        return True
+
+    def copy_file(self, dirty: bool = False) -> None:
+        assert self.pages is not None, "on_env gives paper pages their renderer"
+        data = self.pages.render(self.page)
+        if _changed(self.seen, self.src_uri, data) or not dirty or \
+                not os.path.isfile(self.abs_dest_path):
+            os.makedirs(os.path.dirname(self.abs_dest_path), exist_ok=True)
+            with open(self.abs_dest_path, "wb") as out:
+                out.write(data)
+
+
+class _SitemapEntry:
+    """What MkDocs' sitemap template reads of a page, for a paper page written by us."""
+
+    is_link = False
+
+    def __init__(self, canonical_url: str | None, abs_url: str | None,
+                 update_date: str) -> None:
+        self.canonical_url, self.abs_url, self.update_date = canonical_url, abs_url, \
+            update_date
+        self.page = self
 
 
 _HISTORY: list[Any] = [None, None]
@@ -148,6 +183,10 @@ class ReadingListConfig(base.Config):
     #: "auto" renders pages on two cores for large builds (POSIX, not during serve); 1 never.
     workers = c.Choice(("auto", 1, 2), default="auto")
     search = c.Choice(("material", "pagefind"), default="material")
+    #: "fast": paper pages are the page template rendered once and filled in per paper
+    #: (checked against a real render every build); "mkdocs": each goes through MkDocs,
+    #: for forks whose other plugins must see every paper page.
+    paper_pages = c.Choice(("fast", "mkdocs"), default="fast")
 
 
 def build_date() -> dt.date:
@@ -168,6 +207,10 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         self.blocks: dict[str, str] = {}
         self.serving = False
         self.split: Split | None = None
+        self.nav: Navigation | None = None
+        self.paper_files: list[_PaperFile] = []
+        self.files: Files | None = None
+        self.search_records: list[dict[str, str]] = []
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve" or dirty
@@ -221,7 +264,17 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         self.heads = {}
         self.bodies = {page.path: page.html for page in pageset.pages if page.html is not None}
         seen = _FINGERPRINTS.setdefault(str(config.site_dir), {})
+        self.paper_files = []
+        self.search_records = [page.search for page in pageset.pages if page.search]
+        fast = self.config.paper_pages == "fast"
         for page in pageset.pages:
+            if fast and page.is_paper:
+                paper = _PaperFile.generated(config, page.path[:-len(".md")] + ".html",
+                                             content=b"")
+                paper.page, paper.seen = page, seen
+                self.paper_files.append(paper)
+                files.append(paper)
+                continue
             file = _Generated.generated(config, page.path, content=page.markdown,
                                         inclusion=InclusionLevel.INCLUDED if page.in_nav
                                         else InclusionLevel.NOT_IN_NAV)
@@ -238,6 +291,27 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
                  f"{len(collection.papers)} entries")
         return files
 
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
+        self.nav = nav
+        return nav
+
+    def on_template_context(self, context: Any, /, *, template_name: str,
+                            config: MkDocsConfig) -> Any:
+        if template_name == "sitemap.xml" and self.paper_files and self.files is not None:
+            # Paper pages written by us are not MkDocs pages: list them where they would be.
+            listed = {id(f) for f in context["pages"]}
+            renderer = self.paper_files[0].pages
+            assert renderer is not None
+            entries: list[Any] = []
+            for file in self.files:
+                if isinstance(file, _PaperFile):
+                    mk = renderer.mkdocs_page(file.page)
+                    entries.append(_SitemapEntry(mk.canonical_url, mk.abs_url, mk.update_date))
+                elif id(file) in listed:
+                    entries.append(file)
+            context["pages"] = entries
+        return context
+
     @event_priority(100)  # before search writes its index: the child leaves here
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.split is not None:
@@ -246,8 +320,23 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
             problem = self.split.wait()
             if problem:
                 raise PluginError(f"reading-list: {problem}; see the messages above")
+        self._add_search_records(config)
         if self.site is not None and self.site.search == "pagefind":
             run_pagefind(Path(config.site_dir))
+
+    def _add_search_records(self, config: MkDocsConfig) -> None:
+        """Paper pages' records into Material's search index (the pages themselves are
+        excluded from it: parsing thousands of pages back is slower and says no more)."""
+        for plugin in config.plugins.values():
+            index = getattr(plugin, "search_index", None)
+            if not isinstance(getattr(index, "entries", None), list):
+                continue
+            # A `serve` rebuild merges with the previous index: drop its paper records.
+            previous = getattr(plugin, "search_index_prev", None)
+            if isinstance(getattr(previous, "entries", None), list):
+                previous.entries = [e for e in previous.entries
+                                    if not str(e.get("location", "")).startswith("papers/")]
+            index.entries.extend(self.search_records)
 
     def on_build_error(self, *, error: Exception) -> None:
         if self.split is not None:
@@ -262,6 +351,15 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         env.bytecode_cache = _BYTECODE
         env.globals["rl_cached"] = self.blocks.get
         env.globals["rl_remember"] = self._remember
+        self.files = files
+        if self.paper_files:
+            assert self.nav is not None
+            renderer = PaperPages(env, config, self.nav, files,
+                                  [f.page for f in self.paper_files])
+            if renderer.reason:
+                log.info(f"paper pages are rendered one by one: {renderer.reason}")
+            for paper in self.paper_files:
+                paper.pages = renderer
         pages = [f.page for f in files.documentation_pages() if f.page is not None]
         self.split = None
         if not self.serving and Split.wanted(self.config.workers, len(pages)):

@@ -147,6 +147,59 @@ def test_two_process_build_changes_no_byte(built: Path, tmp_path: Path, caplog):
         assert (site / rel_path).read_bytes() == (built / rel_path).read_bytes(), rel_path
 
 
+def _with_options(project: Path, *lines: str) -> None:
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text("utf-8").replace(
+        "      page_size: 50\n", "      page_size: 50\n" + "".join(f"      {line}\n"
+                                                              for line in lines)), "utf-8")
+
+
+def _same_trees(a: Path, b: Path) -> None:
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    for rel_path in files:
+        assert (a / rel_path).read_bytes() == (b / rel_path).read_bytes(), rel_path
+
+
+def test_framed_paper_pages_change_no_byte(built: Path, tmp_path: Path):
+    # paper_pages: mkdocs sends every paper page through MkDocs; the fast path (the page
+    # template rendered once, filled in per paper) must give the same site, every byte of
+    # it: pages (the hostile entry's included), sitemap and search index.
+    project = make_project(tmp_path / "slow")
+    _with_options(project, "paper_pages: mkdocs")
+    site = project / "site"
+    assert build(project, site) == 0
+    _same_trees(built, site)
+    index = json.loads((site / "search" / "search_index.json").read_text("utf-8"))
+    record = next(d for d in index["docs"] if d["location"] == "papers/trojanstego/")
+    assert "Dominik Meier" in record["text"] and "arXiv 2505.20118" in record["text"]
+    assert not any(d["location"].startswith("papers/trojanstego/#") for d in index["docs"])
+
+
+def test_paper_pages_fall_back_when_the_theme_uses_more(tmp_path: Path, caplog):
+    # A fork's override printing the page's URL on every page: a frame cannot know it, the
+    # build's check notices, and paper pages are rendered one by one, still correctly.
+    sites = {}
+    for mode in ("fast", "mkdocs"):
+        project = make_project(tmp_path / mode)
+        _with_options(project, f"paper_pages: {mode}")
+        config = project / "mkdocs.yml"
+        config.write_text(config.read_text("utf-8").replace(
+            "theme:\n  name: material\n", "theme:\n  name: material\n  custom_dir: overrides\n"),
+            "utf-8")
+        (project / "overrides").mkdir()
+        (project / "overrides" / "main.html").write_text(
+            '{% extends "base.html" %}\n{% block content %}{{ super() }}'
+            '<p class="where">{{ page.url }}</p>{% endblock %}\n', "utf-8")
+        sites[mode] = project / "site"
+        with caplog.at_level("INFO"):
+            assert build(project, sites[mode]) == 0
+    assert "paper pages are rendered one by one" in caplog.text
+    html = (sites["fast"] / "papers" / "trojanstego" / "index.html").read_text("utf-8")
+    assert '<p class="where">papers/trojanstego/</p>' in html
+    _same_trees(sites["fast"], sites["mkdocs"])
+
+
 def test_paper_page_metadata(built: Path):
     html = (built / "papers" / "trojanstego" / "index.html").read_text("utf-8")
     meta = parse(html).meta

@@ -1,0 +1,180 @@
+"""Paper pages written without MkDocs' per-page pipeline (``paper_pages: fast``).
+
+A paper page is the theme's page template around an article we rendered already. MkDocs
+would, for each of thousands of such pages, build a Markdown instance, run every plugin's
+page events and render the whole template, yet only six things differ from one paper page
+to the next: the title, description, canonical URL, edit URL, extra ``<head>`` tags and the
+body. So the template is rendered once per build with a marker in each of those places (a
+*frame*), and each paper page is the frame with its own values put in.
+
+Every build checks the frame first: one paper is also rendered the ordinary way (its real
+values, the real template) and must come out byte for byte the same as from the frame. A
+theme or an override that uses more of the page than the frame fills in fails that check,
+and every paper page is then rendered through the template one by one (still without
+Markdown), with an info message saying why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+from mkdocs.commands.build import get_context
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page as MkPage
+from mkdocs.utils import meta as front_matter
+
+from .pages import Page
+
+SLOTS = ("title", "description", "canonical", "edit", "content")
+#: How the template may print a value; the marker below shows which one a place used.
+TRANSFORMS: dict[str, Callable[[str], str]] = {
+    "raw": lambda value: value,
+    "striptags": lambda value: Markup(value).striptags(),
+    "escape": lambda value: str(escape(value)),
+}
+_MARK = re.compile("\x01([a-z]+)([^\x01]*)\x01")
+
+
+def _marker(slot: str) -> str:
+    # "&amp;" and "<h1>" come out differently through each transform (striptags drops the
+    # tag and unescapes; escape escapes again), so the output names the transform. "<h1"
+    # also keeps Material from adding a heading of its own (it does when the body has none;
+    # paper pages always have their own).
+    return f"\x01{slot}&amp;<h1>\x01"
+
+
+def add_head(html: str, head: str) -> str:
+    """Extra ``<head>`` tags before the first ``</head>`` (what the plugin's on_post_page
+    does for every generated page)."""
+    return html.replace("</head>", head + "</head>", 1) if head else html
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The template's output with holes: text, then (slot, transform) pairs, alternating."""
+
+    parts: tuple[Any, ...]
+
+    @classmethod
+    def parse(cls, html: str) -> Frame | None:
+        """Split a page rendered with markers; None if a marker came out in a way none of
+        the known transforms explains."""
+        parts: list[Any] = []
+        last = 0
+        for match in _MARK.finditer(html):
+            slot, inner = match.group(1), match.group(0)
+            transform = next((name for name, fn in TRANSFORMS.items()
+                              if slot in SLOTS + ("head",) and fn(_marker(slot)) == inner),
+                             None)
+            if transform is None:
+                return None
+            parts += [html[last:match.start()], (slot, transform)]
+            last = match.end()
+        parts.append(html[last:])
+        if "\x01" in parts[-1] or any("\x01" in p for p in parts[:-1:2]):
+            return None
+        return cls(tuple(parts))
+
+    def fill(self, values: dict[str, str]) -> str:
+        out = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+            else:
+                slot, transform = part
+                out.append(TRANSFORMS[transform](values[slot]))
+        return "".join(out)
+
+
+class PaperPages:
+    """Renders the paper pages of one build, through a frame when it passes the check."""
+
+    def __init__(self, env: jinja2.Environment, config: MkDocsConfig, nav: Navigation,
+                 files: Files, pages: Sequence[Page]) -> None:
+        self.env, self.config, self.nav = env, config, nav
+        self.doc_files = files.documentation_pages()
+        self.frames: dict[tuple[bool, ...], Frame | None] = {}
+        self.reason = ""
+        if pages:
+            self._check(pages[0], pages[-1])
+
+    def mkdocs_page(self, page: Page) -> MkPage:
+        """The MkDocs page object this page would have had (URLs computed by MkDocs)."""
+        file = File.generated(self.config, page.path, content="")
+        file.edit_uri = page.source
+        mk = MkPage(None, file, self.config)
+        _, mk.meta = front_matter.get_data(page.markdown)
+        mk.content = page.html if page.html is not None else page.markdown
+        return mk
+
+    def _render(self, mk: MkPage) -> str:
+        """What MkDocs' _build_page renders for a page, without plugin events."""
+        self.config._current_page = mk
+        mk.active = True
+        try:
+            context = get_context(self.nav, self.doc_files, self.config, mk)
+            template = self.env.get_template(mk.meta.get("template", "main.html"))
+            return template.render(context)
+        finally:
+            mk.active = False
+            self.config._current_page = None
+
+    def _values(self, page: Page, mk: MkPage) -> dict[str, Any]:
+        return {"title": mk.meta.get("title"), "description": mk.meta.get("description"),
+                "canonical": mk.canonical_url, "edit": mk.edit_url, "content": mk.content,
+                "head": page.head}
+
+    def _real(self, page: Page, mk: MkPage) -> str:
+        return add_head(self._render(mk), page.head)
+
+    def _frame(self, page: Page, mk: MkPage) -> Frame | None:
+        """The frame for pages like this one (which values it has), made from this page and
+        checked against it; None if it does not reproduce the page."""
+        values = self._values(page, mk)
+        shape = tuple(values[slot] is None for slot in SLOTS)
+        if shape not in self.frames:
+            proto = self.mkdocs_page(page)
+            marked = {slot: None if values[slot] is None else _marker(slot) for slot in SLOTS}
+            proto.meta = {**proto.meta, "title": marked["title"],
+                          "description": marked["description"]}
+            proto.canonical_url, proto.edit_url = marked["canonical"], marked["edit"]
+            proto.content = marked["content"]
+            frame = Frame.parse(add_head(self._render(proto), _marker("head")))
+            if frame is None:
+                self.reason = ("the page template prints a title, URL or body in a way a "
+                               "frame cannot reproduce")
+            elif not self._same(frame.fill(values), self._real(page, mk)):
+                frame = None
+            self.frames[shape] = frame
+        return self.frames[shape]
+
+    def _same(self, framed: str, real: str) -> bool:
+        if framed == real:
+            return True
+        at = next((i for i, (a, b) in enumerate(zip(framed, real, strict=False)) if a != b),
+                  min(len(framed), len(real)))
+        self.reason = ("the page template uses more of a page than a frame fills in (first "
+                       f"difference near {real[max(0, at - 40):at + 40]!r})")
+        return False
+
+    def _check(self, first: Page, other: Page) -> None:
+        """The frame made from one paper must also give another (another URL) exactly."""
+        frame = self._frame(first, self.mkdocs_page(first))
+        mk = self.mkdocs_page(other)
+        if frame is not None and not self._same(frame.fill(self._values(other, mk)),
+                                                self._real(other, mk)):
+            self.frames.clear()
+
+    def render(self, page: Page) -> bytes:
+        """The finished HTML of one paper page, encoded as MkDocs writes pages."""
+        mk = self.mkdocs_page(page)
+        frame = None if self.reason else self._frame(page, mk)
+        html = self._real(page, mk) if frame is None else frame.fill(self._values(page, mk))
+        return html.encode("utf-8", errors="xmlcharrefreplace")
