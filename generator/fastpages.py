@@ -28,7 +28,6 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
-from mkdocs.utils import meta as front_matter
 
 from .pages import Page
 
@@ -102,6 +101,8 @@ class PaperPages:
         self.doc_files = files.documentation_pages()
         self.frames: dict[tuple[bool, ...], Frame | None] = {}
         self.reason = ""
+        #: canonical URL, absolute path and date of each page rendered (for the sitemap)
+        self.urls: dict[str, tuple[str | None, str | None, str]] = {}
         if pages:
             self._check(pages[0], pages[-1])
 
@@ -110,8 +111,9 @@ class PaperPages:
         file = File.generated(self.config, page.path, content="")
         file.edit_uri = page.source
         mk = MkPage(None, file, self.config)
-        _, mk.meta = front_matter.get_data(page.markdown)
+        mk.meta = dict(page.meta)
         mk.content = page.html if page.html is not None else page.markdown
+        self.urls[page.path] = (mk.canonical_url, mk.abs_url, mk.update_date)
         return mk
 
     def _render(self, mk: MkPage) -> str:

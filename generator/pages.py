@@ -55,6 +55,8 @@ class Page:
     #: A paper page's record for Material's search index (made from the entry, not parsed
     #: back out of the page); None for other pages.
     search: dict[str, str] | None = None
+    #: What MkDocs reads from the front matter of ``markdown``.
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_paper(self) -> bool:
@@ -153,10 +155,14 @@ def template_signature(env: jinja2.Environment) -> tuple[tuple[str, int], ...]:
     return tuple(out)
 
 
-def front_matter(title: str, extra: dict[str, Any] | None = None) -> str:
-    """YAML front matter. The title is HTML-escaped: Material prints it unescaped."""
-    data = {"title": escape(title, quote=True), **(extra or {})}
-    lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in data.items()]
+def page_meta(title: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A page's metadata. The title is HTML-escaped: Material prints it unescaped."""
+    return {"title": escape(title, quote=True), **(extra or {})}
+
+
+def front_matter(meta: dict[str, Any]) -> str:
+    """YAML front matter that MkDocs reads back as ``meta`` (JSON is YAML)."""
+    lines = [f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in meta.items()]
     return "---\n" + "\n".join(lines) + "\n---\n\n"
 
 
@@ -232,12 +238,14 @@ class _Builder:
         body = self.render(template, url, page_url=url, slug=slug, **values)
         body = body.replace(ROOT, "../" * url.count("/") or "./")
         head += self.feed_links(url, head_kind, slug)
-        markdown, html = front_matter(title, meta), None
+        page_meta_ = page_meta(title, meta)
+        markdown, html = front_matter(page_meta_), None
         if template.endswith(".html.j2"):
             html = body
         else:
             markdown += body
-        self.pages.append(Page(path, url, title, markdown, source, head, in_nav, html, search))
+        self.pages.append(Page(path, url, title, markdown, source, head, in_nav, html, search,
+                               page_meta_))
 
     # -- pages ------------------------------------------------------------------------------
     def home(self) -> None:

@@ -305,8 +305,7 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
             entries: list[Any] = []
             for file in self.files:
                 if isinstance(file, _PaperFile):
-                    mk = renderer.mkdocs_page(file.page)
-                    entries.append(_SitemapEntry(mk.canonical_url, mk.abs_url, mk.update_date))
+                    entries.append(_SitemapEntry(*renderer.urls[file.page.path]))
                 elif id(file) in listed:
                     entries.append(file)
             context["pages"] = entries
