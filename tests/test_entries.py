@@ -154,3 +154,62 @@ def test_loader_marks_literal_blocks_only() -> None:
 def test_title_key_ignores_case_and_punctuation() -> None:
     key = title_key("TrojanStego: Your LM -- Can (Secretly)!")
     assert key == "trojanstego your lm can secretly"
+
+
+# -- the two validators agree -----------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from generator.entries import _is_valid, _validator, load_schema_props  # noqa: E402
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 3000), st.floats(allow_nan=False),
+                     st.sampled_from(["", "x", "2505.20118", "10.1000/x", "https://a.b/c",
+                                      "2024-07", "2024-13", "2024-07-01", "privacy", "Bad Tag",
+                                      "hep-th/9901001", " ", "a" * 400]),
+                     st.text(max_size=12))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=6),
+    st.dictionaries(st.sampled_from(["code", "project", "x", "Code", "data"]), inner,
+                    max_size=3)), max_leaves=12)
+
+
+@st.composite
+def _entries(draw) -> dict[str, Any]:
+    """Entry-shaped mappings: a valid base with fields replaced, dropped or added."""
+    entry: dict[str, Any] = {
+        "title": "A title", "authors": ["A. Author"], "abstract": "An abstract.",
+        "added": "2026-11-01", "category": "privacy", "tags": ["membership-inference"],
+        "arxiv": "2505.20118", "published": "2025-05", "links": {"code": "https://x.y/z"}}
+    fields = sorted(load_schema_props()) + ["unknown", "Title"]
+    for name in draw(st.lists(st.sampled_from(fields), max_size=4)):
+        if draw(st.booleans()):
+            entry[name] = draw(_VALUES)
+        else:
+            entry.pop(name, None)
+    return entry
+
+
+@settings(max_examples=400, deadline=None)
+@given(_entries())
+def test_fast_validator_agrees_with_jsonschema(entry: dict[str, Any]) -> None:
+    # Valid entries are confirmed by fastjsonschema alone; it must never pass what
+    # jsonschema (which writes the messages) would refuse, nor the other way round.
+    assert _is_valid()(entry) == _validator().is_valid(entry)
+
+
+def test_fast_validator_agrees_on_every_case_and_paper() -> None:
+    from generator.files import parse_yaml as parse
+
+    texts = [p.read_text("utf-8") for p in sorted((CASES.parent.parent / "papers").glob("*.yaml"))]
+    for case_path in CASE_FILES:
+        texts += [t for t in load_case(case_path)["files"].values() if isinstance(t, str)]
+    checked = 0
+    for text in texts:
+        try:
+            value = parse(text).data
+        except Exception:  # noqa: BLE001 - broken YAML is the case's point
+            continue
+        if isinstance(value, dict):
+            checked += 1
+            assert _is_valid()(value) == _validator().is_valid(value), text[:200]
+    assert checked > 200
