@@ -29,6 +29,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
 
+from .minify import collapse
 from .pages import Page
 
 SLOTS = ("title", "description", "canonical", "edit", "content")
@@ -50,9 +51,14 @@ def _marker(slot: str) -> str:
 
 
 def add_head(html: str, head: str) -> str:
-    """Extra ``<head>`` tags before the first ``</head>`` (what the plugin's on_post_page
-    does for every generated page)."""
+    """Extra ``<head>`` tags before the first ``</head>``."""
     return html.replace("</head>", head + "</head>", 1) if head else html
+
+
+def finish(html: str, head: str) -> str:
+    """What the plugin's on_post_page does to every page: head tags in, whitespace
+    collapsed (generator/minify.py)."""
+    return collapse(add_head(html, head))
 
 
 @dataclass(frozen=True)
@@ -74,9 +80,9 @@ class Frame:
                              None)
             if transform is None:
                 return None
-            parts += [html[last:match.start()], (slot, transform)]
+            parts += [collapse(html[last:match.start()]), (slot, transform)]
             last = match.end()
-        parts.append(html[last:])
+        parts.append(collapse(html[last:]))
         if "\x01" in parts[-1] or any("\x01" in p for p in parts[:-1:2]):
             return None
         return cls(tuple(parts))
@@ -88,7 +94,7 @@ class Frame:
                 out.append(part)
             else:
                 slot, transform = part
-                out.append(TRANSFORMS[transform](values[slot]))
+                out.append(collapse(TRANSFORMS[transform](values[slot])))
         return "".join(out)
 
 
@@ -134,7 +140,7 @@ class PaperPages:
                 "head": page.head}
 
     def _real(self, page: Page, mk: MkPage) -> str:
-        return add_head(self._render(mk), page.head)
+        return finish(self._render(mk), page.head)
 
     def _frame(self, page: Page, mk: MkPage) -> Frame | None:
         """The frame for pages like this one (which values it has), made from this page and

@@ -30,7 +30,7 @@ from mkdocs.structure.pages import Page as MkPage
 from . import trending
 from .config import SiteConfig, from_options
 from .entries import load_collection
-from .fastpages import PaperPages
+from .fastpages import PaperPages, finish
 from .files import iter_entry_files
 from .pages import Page, build_page_set
 from .parallel import Split
@@ -378,7 +378,4 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         return self.bodies.get(page.file.src_uri, html)
 
     def on_post_page(self, output: str, /, *, page: MkPage, config: MkDocsConfig) -> str:
-        head = self.heads.get(page.file.src_uri)
-        if head:
-            output = output.replace("</head>", head + "</head>", 1)
-        return output
+        return finish(output, self.heads.get(page.file.src_uri, ""))

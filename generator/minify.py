@@ -1,0 +1,44 @@
+"""Whitespace-only HTML minification, safe by construction.
+
+Material's templates indent everything; on a paper page about a sixth of the bytes are
+indentation. A run of whitespace that contains a line break becomes one line break, outside
+``<pre>``, ``<textarea>``, ``<script>`` and ``<style>`` (whose text is kept exactly). HTML
+renders any run of whitespace between words or tags as at most one space, and a line break
+is whitespace, so the page looks the same; nothing else is touched (no entity, attribute or
+tag is rewritten, unlike general minifiers that decode and re-encode text).
+"""
+
+from __future__ import annotations
+
+import re
+
+_OPEN = re.compile(r"<(pre|textarea|script|style)\b[^>]*>", re.I)
+_PRE = re.compile(r"<(/?)pre\b[^>]*>", re.I)
+_RUN = re.compile(r"[ \t\r\n\f]*\n[ \t\r\n\f]*")
+
+
+def _kept_end(html: str, match: re.Match[str]) -> int:
+    """Where a kept element that starts at ``match`` ends (the end of the text if it is
+    never closed, as a browser reads it). ``<pre>`` nests; the others hold raw text."""
+    name = match.group(1).lower()
+    if name == "pre":
+        depth = 1
+        for tag in _PRE.finditer(html, match.end()):
+            depth += -1 if tag.group(1) else 1
+            if depth == 0:
+                return tag.end()
+        return len(html)
+    close = re.compile(rf"</{name}\s*>", re.I).search(html, match.end())
+    return close.end() if close else len(html)
+
+
+def collapse(html: str) -> str:
+    """``html`` with every whitespace run that holds a line break reduced to ``"\\n"``."""
+    out: list[str] = []
+    pos = 0
+    while (match := _OPEN.search(html, pos)) is not None:
+        end = _kept_end(html, match)
+        out += [_RUN.sub("\n", html[pos:match.start()]), html[match.start():end]]
+        pos = end
+    out.append(_RUN.sub("\n", html[pos:]))
+    return "".join(out)

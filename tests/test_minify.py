@@ -1,0 +1,69 @@
+"""Whitespace-only minification: runs with a line break shrink, kept elements do not."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator.minify import collapse
+
+
+def test_indentation_becomes_one_line_break() -> None:
+    html = "<div>\n    <span>a</span>\n\n    <span>b</span>  \n</div>"
+    assert collapse(html) == "<div>\n<span>a</span>\n<span>b</span>\n</div>"
+
+
+def test_spaces_without_a_line_break_stay() -> None:
+    assert collapse("<b>a</b>   <i>b</i>") == "<b>a</b>   <i>b</i>"
+
+
+def test_pre_script_style_and_textarea_are_kept_exactly() -> None:
+    kept = ["<pre><code>@misc{x,\n  title = {A},\n}\n</code></pre>",
+            "<script>var a = `\n    x`;\n</script>", "<style>\n  a { b: c }\n</style>",
+            '<TEXTAREA name="t">\n  keep\n</TEXTAREA>']
+    for block in kept:
+        assert collapse(f"<p>\n  x\n</p>{block}\n  <p>y</p>") == f"<p>\nx\n</p>{block}\n<p>y</p>"
+
+
+class _Text(HTMLParser):
+    """The text a browser lays out, whitespace normalised outside <pre> (what a reader
+    sees), and the tags with their attributes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.pre = 0
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        self.pre += tag in ("pre", "script", "style", "textarea")
+        self.out.append(f"<{tag} {attrs}>")
+
+    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+        # A stray end tag closes nothing (as in a browser).
+        self.pre = max(0, self.pre - (tag in ("pre", "script", "style", "textarea")))
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data):  # type: ignore[no-untyped-def]
+        self.out.append(data if self.pre else re.sub(r"\s+", " ", data))
+
+
+def _seen(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    return re.sub(r" +", " ", "".join(parser.out))
+
+
+_PIECES = st.sampled_from(["<p>", "</p>", "<pre>", "</pre>", "<span class=\"a  b\">",
+                           "</span>", "<script>", "</script>", "a", "word", "&amp;", " ",
+                           "\n", "\n    ", "\t", "  \n  \n"])
+
+
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_what_a_reader_sees_is_unchanged_and_collapse_is_idempotent(html: str) -> None:
+    once = collapse(html)
+    assert collapse(once) == once
+    assert _seen(once) == _seen(html)
