@@ -88,14 +88,36 @@ class Frame:
         return cls(tuple(parts))
 
     def fill(self, values: dict[str, str]) -> str:
-        out = []
+        pieces = []
         for part in self.parts:
             if isinstance(part, str):
-                out.append(part)
+                pieces.append(part)
             else:
                 slot, transform = part
-                out.append(collapse(TRANSFORMS[transform](values[slot])))
-        return "".join(out)
+                pieces.append(collapse(TRANSFORMS[transform](values[slot])))
+        return _join_collapsed(pieces)
+
+
+_WHITESPACE = " \t\r\f\n"
+
+
+def _join_collapsed(pieces: list[str]) -> str:
+    """Join pieces that are each collapsed (minify.collapse) into what collapsing the whole
+    would give: only a whitespace run that spans a join can still need collapsing."""
+    html = "".join(pieces)
+    joins, at = [], 0
+    for piece in pieces[:-1]:
+        at += len(piece)
+        joins.append(at)
+    for at in reversed(joins):
+        start = end = min(at, len(html))  # a collapse on the right may have shortened it
+        while start > 0 and html[start - 1] in _WHITESPACE:
+            start -= 1
+        while end < len(html) and html[end] in _WHITESPACE:
+            end += 1
+        if end - start > 1 and "\n" in html[start:end]:
+            html = html[:start] + "\n" + html[end:]
+    return html
 
 
 class PaperPages:

@@ -14,7 +14,17 @@ import re
 
 _OPEN = re.compile(r"<(pre|textarea|script|style)\b[^>]*>", re.I)
 _PRE = re.compile(r"<(/?)pre\b[^>]*>", re.I)
-_RUN = re.compile(r"[ \t\r\n\f]*\n[ \t\r\n\f]*")
+_SPACE = " \t\r\f"  # HTML's whitespace besides the line feed
+
+
+def _runs(text: str) -> str:
+    """Each whitespace run holding a line break -> one line break (string methods, not a
+    regular expression: several times faster on indented HTML)."""
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return text
+    middle = [stripped for line in lines[1:-1] if (stripped := line.strip(_SPACE))]
+    return "\n".join([lines[0].rstrip(_SPACE), *middle, lines[-1].lstrip(_SPACE)])
 
 
 def _kept_end(html: str, match: re.Match[str]) -> int:
@@ -38,7 +48,7 @@ def collapse(html: str) -> str:
     pos = 0
     while (match := _OPEN.search(html, pos)) is not None:
         end = _kept_end(html, match)
-        out += [_RUN.sub("\n", html[pos:match.start()]), html[match.start():end]]
+        out += [_runs(html[pos:match.start()]), html[match.start():end]]
         pos = end
-    out.append(_RUN.sub("\n", html[pos:]))
+    out.append(_runs(html[pos:]))
     return "".join(out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.minify import collapse
@@ -67,3 +67,14 @@ def test_what_a_reader_sees_is_unchanged_and_collapse_is_idempotent(html: str) -
     once = collapse(html)
     assert collapse(once) == once
     assert _seen(once) == _seen(html)
+
+
+@settings(deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["a", "<p>", "</p>", " ", "\n", "\n  ", "\t", ""]),
+                         max_size=8).map("".join), max_size=6))
+def test_pieces_collapsed_apart_join_to_the_whole_collapsed(pieces: list[str]) -> None:
+    # Paper pages are a frame's pieces and a paper's values, each collapsed once; joined,
+    # they must equal the whole page collapsed.
+    from generator.fastpages import _join_collapsed
+
+    assert _join_collapsed([collapse(p) for p in pieces]) == collapse("".join(pieces))
