@@ -645,6 +645,15 @@ def _display(path: Path, root: Path | None) -> str:
 
 #: Per-entry results of the last load, reused for entries whose parse did not change.
 _CHECKED: dict[Any, tuple[Located, Paper | None, tuple[Problem, ...]]] = {}
+#: The last taxonomy and an object standing for it in cache keys (hashing a taxonomy of
+#: ~70 categories and tags for every entry cost more than the rest of the key).
+_TAXONOMY_TOKEN: list[Any] = [None, object()]
+
+
+def _taxonomy_token(taxonomy: Taxonomy | None) -> object:
+    if _TAXONOMY_TOKEN[0] != taxonomy:
+        _TAXONOMY_TOKEN[:] = [taxonomy, object()]
+    return _TAXONOMY_TOKEN[1]
 
 
 def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
@@ -660,6 +669,7 @@ def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
     papers: list[Paper] = []
     positions: dict[str, _Problems] = {}
     checked: dict[Any, tuple[Located, Paper | None, tuple[Problem, ...]]] = {}
+    token = _taxonomy_token(taxonomy)
     for path in sorted(files):
         source = _display(path, root)
         out = _Problems(source)
@@ -672,7 +682,7 @@ def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
             out.items.append(Problem(source, 1, 1, f"cannot read file: {exc.strerror}"))
         else:
             # An entry's checks depend only on its text, name, the taxonomy and today.
-            key = (source, id(out.located), taxonomy, today)
+            key = (source, id(out.located), token, today)
             hit = _CHECKED.get(key)
             if hit is not None and hit[0] is out.located:
                 paper, out.items = hit[1], list(hit[2])

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import jinja2
@@ -28,6 +29,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
+from mkdocs.utils import get_build_date
 
 from .minify import collapse
 from .pages import Page
@@ -120,6 +122,24 @@ def _join_collapsed(pieces: list[str]) -> str:
     return html
 
 
+class _PageUrls:
+    """The attributes MkDocs' Page computes a page's URLs from, with its own methods doing
+    it: the same URLs without a File and a Page object per paper."""
+
+    _set_canonical_url = MkPage._set_canonical_url
+    _set_edit_url = MkPage._set_edit_url
+
+    def __init__(self, url: str, edit_uri: str | None, config: MkDocsConfig) -> None:
+        self.url = url
+        self.file = SimpleNamespace(edit_uri=edit_uri)
+        self.canonical_url: str | None = None
+        self.abs_url: str | None = None
+        self.edit_url: str | None = None
+        self._set_canonical_url(config.get("site_url", None))
+        self._set_edit_url(config.get("repo_url", None), config.get("edit_uri"),
+                           config.get("edit_uri_template"))
+
+
 class PaperPages:
     """Renders the paper pages of one build, through a frame when it passes the check."""
 
@@ -129,8 +149,10 @@ class PaperPages:
         self.doc_files = files.documentation_pages()
         self.frames: dict[tuple[bool, ...], Frame | None] = {}
         self.reason = ""
+        self.date = get_build_date()
         #: canonical URL, absolute path and date of each page rendered (for the sitemap)
         self.urls: dict[str, tuple[str | None, str | None, str]] = {}
+        self.exact_urls = False  #: a File and Page per paper, if the shortcut differs
         if pages:
             self._check(pages[0], pages[-1])
 
@@ -144,6 +166,13 @@ class PaperPages:
         self.urls[page.path] = (mk.canonical_url, mk.abs_url, mk.update_date)
         return mk
 
+    def _page_urls(self, page: Page) -> Any:
+        if self.exact_urls:
+            return self.mkdocs_page(page)
+        urls = _PageUrls(page.url, page.source, self.config)
+        self.urls[page.path] = (urls.canonical_url, urls.abs_url, self.date)
+        return urls
+
     def _render(self, mk: MkPage) -> str:
         """What MkDocs' _build_page renders for a page, without plugin events."""
         self.config._current_page = mk
@@ -156,9 +185,11 @@ class PaperPages:
             mk.active = False
             self.config._current_page = None
 
-    def _values(self, page: Page, mk: MkPage) -> dict[str, Any]:
-        return {"title": mk.meta.get("title"), "description": mk.meta.get("description"),
-                "canonical": mk.canonical_url, "edit": mk.edit_url, "content": mk.content,
+    @staticmethod
+    def _values(page: Page, urls: Any) -> dict[str, Any]:
+        return {"title": page.meta.get("title"), "description": page.meta.get("description"),
+                "canonical": urls.canonical_url, "edit": urls.edit_url,
+                "content": page.html if page.html is not None else page.markdown,
                 "head": page.head}
 
     def _real(self, page: Page, mk: MkPage) -> str:
@@ -168,7 +199,7 @@ class PaperPages:
         """The frame for pages like this one (which values it has), made from this page and
         checked against it; None if it does not reproduce the page."""
         values = self._values(page, mk)
-        shape = tuple(values[slot] is None for slot in SLOTS)
+        shape = _shape(values)
         if shape not in self.frames:
             proto = self.mkdocs_page(page)
             marked = {slot: None if values[slot] is None else _marker(slot) for slot in SLOTS}
@@ -195,7 +226,13 @@ class PaperPages:
         return False
 
     def _check(self, first: Page, other: Page) -> None:
-        """The frame made from one paper must also give another (another URL) exactly."""
+        """The frame made from one paper must also give another (another URL) exactly, and
+        the URL shortcut must agree with MkDocs on both."""
+        for page in (first, other):
+            mk, urls = self.mkdocs_page(page), _PageUrls(page.url, page.source, self.config)
+            if (mk.canonical_url, mk.abs_url, mk.edit_url, mk.update_date) != \
+                    (urls.canonical_url, urls.abs_url, urls.edit_url, self.date):
+                self.exact_urls = True
         frame = self._frame(first, self.mkdocs_page(first))
         mk = self.mkdocs_page(other)
         if frame is not None and not self._same(frame.fill(self._values(other, mk)),
@@ -204,7 +241,17 @@ class PaperPages:
 
     def render(self, page: Page) -> bytes:
         """The finished HTML of one paper page, encoded as MkDocs writes pages."""
-        mk = self.mkdocs_page(page)
-        frame = None if self.reason else self._frame(page, mk)
-        html = self._real(page, mk) if frame is None else frame.fill(self._values(page, mk))
+        frame = None
+        if not self.reason:
+            values = self._values(page, self._page_urls(page))
+            shape = _shape(values)
+            frame = self.frames[shape] if shape in self.frames else \
+                self._frame(page, self.mkdocs_page(page))
+        html = frame.fill(values) if frame is not None else \
+            self._real(page, self.mkdocs_page(page))
         return html.encode("utf-8", errors="xmlcharrefreplace")
+
+
+def _shape(values: dict[str, Any]) -> tuple[bool, ...]:
+    """Which values a page lacks: pages alike in this share a frame."""
+    return tuple(values[slot] is None for slot in SLOTS)
