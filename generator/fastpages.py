@@ -166,6 +166,12 @@ class PaperPages:
         self.urls[page.path] = (mk.canonical_url, mk.abs_url, mk.update_date)
         return mk
 
+    def urls_of(self, page: Page) -> tuple[str | None, str | None, str]:
+        """Canonical URL, absolute path and date of a page (for the sitemap)."""
+        if page.path not in self.urls:
+            self._page_urls(page)
+        return self.urls[page.path]
+
     def _page_urls(self, page: Page) -> Any:
         if self.exact_urls:
             return self.mkdocs_page(page)

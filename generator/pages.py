@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
@@ -27,6 +27,7 @@ from markupsafe import Markup
 from . import bibtex, digest, feeds, related, trending
 from .config import SiteConfig
 from .entries import Collection, Paper, load_schema
+from .parallel import Inline
 from .render import all_authors, excerpt, json_ld, note_html, plain_text, short_authors, text_html
 
 RELATED_COUNT = 5
@@ -38,7 +39,7 @@ ROOT = "\x00/"
 LISTING = {"hide": ["toc"], "search": {"exclude": True}}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Page:
     """One generated Markdown page."""
 
@@ -47,16 +48,34 @@ class Page:
     title: str  #: plain text (escaped when written into front matter)
     markdown: str  #: the Markdown document, front matter included
     source: str | None = None  #: the YAML file a reader's edit link opens
-    head: str = ""  #: extra HTML for <head> (meta tags, JSON-LD, feed links)
     in_nav: bool = False
-    #: Finished HTML of the body, from an ``*.html.j2`` template: it bypasses Markdown
-    #: (``markdown`` is then front matter only), which is most of a page's build cost.
-    html: str | None = None
     #: A paper page's record for Material's search index (made from the entry, not parsed
     #: back out of the page); None for other pages.
     search: dict[str, str] | None = None
     #: What MkDocs reads from the front matter of ``markdown``.
     meta: dict[str, Any] = field(default_factory=dict)
+    #: ``(head, html)``: the extra ``<head>`` HTML (meta tags, JSON-LD, feed links) and the
+    #: finished body from an ``*.html.j2`` template (it bypasses Markdown; ``markdown`` is
+    #: then front matter only). Paper pages make theirs on first use (``make``), so a build
+    #: can render them in whichever process writes them.
+    made: tuple[str, str | None] | None = None
+    make: Callable[[], tuple[str, str | None]] | None = field(default=None, repr=False)
+
+    def _made(self) -> tuple[str, str | None]:
+        if self.made is None:
+            assert self.make is not None
+            object.__setattr__(self, "made", self.make())
+            object.__setattr__(self, "make", None)
+        assert self.made is not None
+        return self.made
+
+    @property
+    def head(self) -> str:
+        return self._made()[0]
+
+    @property
+    def html(self) -> str | None:
+        return self._made()[1]
 
     @property
     def is_paper(self) -> bool:
@@ -66,6 +85,15 @@ class Page:
     def text(self) -> str:
         """Everything the page carries: front matter, Markdown and HTML body."""
         return self.markdown + (self.html or "")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Page) and (
+            (self.path, self.url, self.title, self.markdown, self.source, self.in_nav,
+             self.search, self.meta, self._made()) ==
+            (other.path, other.url, other.title, other.markdown, other.source, other.in_nav,
+             other.search, other.meta, other._made()))
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -232,20 +260,32 @@ class _Builder:
 
     def add(self, path: str, title: str, template: str, *, head_kind: str = "page",
             slug: str | None = None, meta: dict[str, Any] | None = None,
-            in_nav: bool = False, source: str | None = None, head: str = "",
-            search: dict[str, str] | None = None, **values: Any) -> None:
+            in_nav: bool = False, source: str | None = None,
+            head: Callable[[], str] | None = None, search: dict[str, str] | None = None,
+            lazy: bool = False, **values: Any) -> None:
+        """Add a page; ``lazy``: its head and body are rendered when first used. ``values``
+        may hold callables, called then (parts only the body needs)."""
         url = url_of(path)
-        body = self.render(template, url, page_url=url, slug=slug, **values)
-        body = body.replace(ROOT, "../" * url.count("/") or "./")
-        head += self.feed_links(url, head_kind, slug)
         page_meta_ = page_meta(title, meta)
-        markdown, html = front_matter(page_meta_), None
-        if template.endswith(".html.j2"):
-            html = body
-        else:
+        markdown = front_matter(page_meta_)
+
+        def make() -> tuple[str, str]:
+            found = {k: v() if callable(v) else v for k, v in values.items()}
+            body = self.render(template, url, page_url=url, slug=slug, **found)
+            body = body.replace(ROOT, "../" * url.count("/") or "./")
+            return (head() if head else "") + self.feed_links(url, head_kind, slug), body
+
+        html_body = template.endswith(".html.j2")
+        if lazy:
+            assert html_body, "only HTML bodies can wait: a Markdown body is part of the source"
+            self.pages.append(Page(path, url, title, markdown, source, in_nav, search,
+                                   page_meta_, make=make))
+            return
+        extra, body = make()
+        if not html_body:
             markdown += body
-        self.pages.append(Page(path, url, title, markdown, source, head, in_nav, html, search,
-                               page_meta_))
+        self.pages.append(Page(path, url, title, markdown, source, in_nav, search, page_meta_,
+                               made=(extra, body if html_body else None)))
 
     # -- pages ------------------------------------------------------------------------------
     def home(self) -> None:
@@ -273,10 +313,11 @@ class _Builder:
                            "description": escape(summary(paper), quote=True),
                            # Indexed from the entry (search_record), not from the page.
                            "search": {"exclude": True}},
-                     head=paper_head(paper, self.config, url_of(path)),
-                     search=search_record(paper, self.collection, url_of(path)),
-                     paper=paper, related=related_papers, bibtex=bibtex.entry(paper),
-                     correction_url=correction_url(paper, self.config))
+                     head=lambda: paper_head(paper, self.config, url_of(path)),
+                     search=search_record(paper, self.collection, url_of(path)), lazy=True,
+                     paper=paper, related=related_papers,
+                     bibtex=lambda: bibtex.entry(paper),
+                     correction_url=lambda: correction_url(paper, self.config))
             cached = self.pages[-1]
         else:
             self.pages.append(cached)
@@ -503,29 +544,51 @@ EMPTY_SITEMAP = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
                    history: trending.History | None = None,
-                   related_map: dict[str, tuple[str, ...]] | None = None) -> PageSet:
-    """Every generated page and file of the site. Pure: same inputs, same output."""
+                   related_map: dict[str, tuple[str, ...]] | None = None,
+                   runner: Callable[[Callable[[], Any]], Any] | None = None) -> PageSet:
+    """Every generated page and file of the site. Pure: same inputs, same output.
+
+    ``runner`` runs the category and tag pages and the data files (feeds, BibTeX, JSON),
+    given as a function, and returns an object whose ``result()`` gives them, so a caller
+    can have them made in another process while this one makes the rest
+    (:class:`generator.parallel.Background`); by default they are made here, first.
+    """
     history = history if history is not None else trending.load_history_or_empty(None)
     rankings = {w: _rank(collection, history, today, w) for w in config.trending_windows}
     env = template_env(config.root)
-    builder = _Builder(collection, config, today, rankings, env,
-                       related_map if related_map is not None
-                       else related.related_map(collection, k=RELATED_COUNT),
+    builder = _Builder(collection, config, today, rankings, env, {},
                        inputs=_inputs_token((collection.taxonomy, config,
                                              template_signature(env))))
-    builder.home()
-    for paper in collection.papers:
-        builder.paper(paper)
-    builder.indexes()
-    builder.trending_pages()
-    builder.subscribe()
+
+    def listings_and_files() -> tuple[list[Page], dict[str, bytes]]:
+        start = len(builder.pages)
+        builder.indexes()
+        listings = builder.pages[start:]
+        del builder.pages[start:]
+        files = data_files(collection, config, today, list(rankings.values()),
+                           digest.digest_rankings(collection, history, config, today))
+        return listings, files
+
+    job = (runner or Inline)(listings_and_files)
+    try:
+        # Only paper pages list related papers: computed while the runner works.
+        builder.related = related_map if related_map is not None \
+            else related.related_map(collection, k=RELATED_COUNT)
+        builder.home()
+        for paper in collection.papers:
+            builder.paper(paper)
+        builder.trending_pages()
+        builder.subscribe()
+        if config.search == "pagefind":
+            builder.add("search/index.md", "Search", "search.html.j2", in_nav=True,
+                        meta={**LISTING, "hide": ["navigation", "toc"]})
+    except BaseException:
+        job.cancel()
+        raise
+    listings, files = job.result()
+    builder.pages += listings
     _PAPER_PAGES.clear()
     _PAPER_PAGES.update(builder.paper_pages)
     _CARDS.clear()
     _CARDS.update(builder.cards)
-    if config.search == "pagefind":
-        builder.add("search/index.md", "Search", "search.html.j2", in_nav=True,
-                    meta={**LISTING, "hide": ["navigation", "toc"]})
-    files = data_files(collection, config, today, list(rankings.values()),
-                       digest.digest_rankings(collection, history, config, today))
     return PageSet(tuple(sorted(builder.pages, key=lambda p: p.path)), files)

@@ -33,7 +33,7 @@ from .entries import load_collection
 from .fastpages import PaperPages, finish
 from .files import iter_entry_files
 from .pages import Page, build_page_set
-from .parallel import Split
+from .parallel import Background, Split
 
 log = get_plugin_logger(__name__)
 
@@ -97,11 +97,14 @@ class _PaperFile(_Generated):
     page: Page
     pages: PaperPages | None = None
     seen: dict[str, bytes]
+    skip = False  #: written by the other process of a two-process build
 
     def is_modified(self) -> bool:
         return True
 
     def copy_file(self, dirty: bool = False) -> None:
+        if self.skip:
+            return
         assert self.pages is not None, "on_env gives paper pages their renderer"
         data = self.pages.render(self.page)
         if _changed(self.seen, self.src_uri, data) or not dirty or \
@@ -260,9 +263,11 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
             history = _history(site.metrics_path)
         except ValueError as exc:
             raise PluginError(f"reading-list: cannot read the metrics history: {exc}") from None
-        pageset = build_page_set(collection, site, today, history)
-        self.heads = {}
-        self.bodies = {page.path: page.html for page in pageset.pages if page.html is not None}
+        # Category and tag pages and the data files are made on the second core meanwhile.
+        runner = Background if not self.serving and Split.wanted(
+            self.config.workers, len(collection.papers)) else None
+        pageset = build_page_set(collection, site, today, history, runner=runner)
+        self.heads, self.bodies = {}, {}
         seen = _FINGERPRINTS.setdefault(str(config.site_dir), {})
         self.paper_files = []
         self.search_records = [page.search for page in pageset.pages if page.search]
@@ -283,6 +288,8 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
             files.append(file)
             if page.head:
                 self.heads[page.path] = page.head
+            if page.html is not None:
+                self.bodies[page.path] = page.html
         for path, data in {**package_assets(), **pageset.files}.items():
             file = _Generated.generated(config, path, content=data)
             file.changed = _changed(seen, path, data)
@@ -305,7 +312,7 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
             entries: list[Any] = []
             for file in self.files:
                 if isinstance(file, _PaperFile):
-                    entries.append(_SitemapEntry(*renderer.urls[file.page.path]))
+                    entries.append(_SitemapEntry(*renderer.urls_of(file.page)))
                 elif id(file) in listed:
                     entries.append(file)
             context["pages"] = entries
@@ -361,10 +368,11 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
                 paper.pages = renderer
         pages = [f.page for f in files.documentation_pages() if f.page is not None]
         self.split = None
-        if not self.serving and Split.wanted(self.config.workers, len(pages)):
+        if not self.serving and Split.wanted(self.config.workers,
+                                             len(pages) + len(self.paper_files)):
             self.split = Split()
             log.info("rendering pages in two processes")
-            self.split.fork(files, config, pages)
+            self.split.fork(files, config, pages, self.paper_files)
         return env
 
     def _remember(self, key: str, html: str) -> str:
