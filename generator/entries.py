@@ -12,7 +12,7 @@ import json
 import os
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -124,6 +124,18 @@ class Paper:
     links: tuple[tuple[str, str], ...] = ()  #: (kind, url) pairs, sorted by kind
     note: str | None = None
     aliases: tuple[str, ...] = ()
+
+    def __hash__(self) -> int:
+        # Papers key the page, card and feed caches: hash the fields once, not per lookup.
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
+    def __getstate__(self) -> dict[str, Any]:
+        # String hashes differ between interpreters: a pickled paper hashes itself anew.
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
 
     @property
     def year(self) -> int | None:

@@ -166,6 +166,16 @@ class PaperPages:
         self.urls[page.path] = (mk.canonical_url, mk.abs_url, mk.update_date)
         return mk
 
+    def signature(self) -> tuple[Any, ...]:
+        """Everything besides a page's own values that its HTML depends on: equal between
+        two builds, a page object that did not change gives the same bytes."""
+        config = self.config
+        return (tuple(sorted((shape, None if f is None else f.parts)
+                             for shape, f in self.frames.items())),
+                self.reason, self.exact_urls, self.date,
+                *(config.get(k) for k in ("site_url", "repo_url", "edit_uri",
+                                          "edit_uri_template")))
+
     def urls_of(self, page: Page) -> tuple[str | None, str | None, str]:
         """Canonical URL, absolute path and date of a page (for the sitemap)."""
         if page.path not in self.urls:

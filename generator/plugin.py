@@ -98,6 +98,10 @@ class _PaperFile(_Generated):
     pages: PaperPages | None = None
     seen: dict[str, bytes]
     skip = False  #: written by the other process of a two-process build
+    #: the frame and settings are those of the previous build (``serve``)
+    same_frame = False
+    #: the page object each file was last written from, per site folder
+    written: dict[str, Page]
 
     def is_modified(self) -> bool:
         return True
@@ -105,7 +109,13 @@ class _PaperFile(_Generated):
     def copy_file(self, dirty: bool = False) -> None:
         if self.skip:
             return
+        # `serve`: a paper page whose page object (reused while its inputs are unchanged)
+        # and frame are those it was written from last time is already on disk.
+        if dirty and self.same_frame and self.written.get(self.src_uri) is self.page \
+                and os.path.isfile(self.abs_dest_path):
+            return
         assert self.pages is not None, "on_env gives paper pages their renderer"
+        self.written[self.src_uri] = self.page
         data = self.pages.render(self.page)
         if _changed(self.seen, self.src_uri, data) or not dirty or \
                 not os.path.isfile(self.abs_dest_path):
@@ -159,6 +169,10 @@ _BYTECODE = _MemoryBytecodeCache()
 
 #: Content fingerprints of the last build, per output folder (kept across serve rebuilds).
 _FINGERPRINTS: dict[str, dict[str, bytes]] = {}
+#: Per output folder: the paper pages' frame signature and the page each file was written
+#: from, in the last build.
+_FRAMES: dict[str, Any] = {}
+_WRITTEN: dict[str, dict[str, Page]] = {}
 
 
 def _changed(seen: dict[str, bytes], path: str, content: str | bytes) -> bool:
@@ -248,6 +262,12 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         assert self.site is not None
         site = self.site
+        if self.serving:
+            # A dirty rebuild reads only modified pages, so pages it did not read have no
+            # title and the navigation rendered that time shows "None" for them: read the
+            # project's own pages every time (a few; generated pages carry their titles).
+            for file in files.documentation_pages():
+                file.is_modified = lambda: True  # type: ignore[method-assign]
         today = build_date()
         collection, problems = load_collection(list(iter_entry_files(site.papers_path)),
                                                site.taxonomy_path, today, root=site.root)
@@ -364,8 +384,13 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
                                   [f.page for f in self.paper_files])
             if renderer.reason:
                 log.info(f"paper pages are rendered one by one: {renderer.reason}")
+            site_dir = str(config.site_dir)
+            signature = renderer.signature()
+            same = _FRAMES.get(site_dir) == signature
+            _FRAMES[site_dir] = signature
+            written = _WRITTEN.setdefault(site_dir, {})
             for paper in self.paper_files:
-                paper.pages = renderer
+                paper.pages, paper.same_frame, paper.written = renderer, same, written
         pages = [f.page for f in files.documentation_pages() if f.page is not None]
         self.split = None
         if not self.serving and Split.wanted(self.config.workers,

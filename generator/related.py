@@ -19,6 +19,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -59,7 +61,9 @@ def tokens(text: str) -> list[str]:
     return [w for w in _WORD.findall(text) if w not in STOPWORDS]
 
 
+@lru_cache(maxsize=1 << 16)
 def _paper_terms(title: str, abstract: str) -> Counter[str]:
+    # Cached (callers never change the result): a `serve` rebuild re-reads one paper.
     counts = Counter(tokens(abstract))
     for word in tokens(title):
         counts[word] += TITLE_REPEAT
@@ -197,10 +201,21 @@ def related_scores(collection: Collection, k: int = 5) -> dict[str, tuple[tuple[
     return {pid: tuple(pairs) for pid, pairs in result.items()}
 
 
+_RELATED: list[Any] = [None, None]
+
+
 def related_map(collection: Collection, k: int = 5) -> dict[str, tuple[str, ...]]:
-    """Paper id -> up to ``k`` related paper ids, best first, deterministic ties (by id)."""
-    return {pid: tuple(other for other, _ in pairs)
-            for pid, pairs in related_scores(collection, k).items()}
+    """Paper id -> up to ``k`` related paper ids, best first, deterministic ties (by id).
+
+    The last result is reused while what it reads is unchanged (ids, titles, abstracts,
+    tags, categories): a `serve` rebuild after editing a note or a venue does not redo it.
+    """
+    key = (k, tuple((p.id, p.title, p.abstract, p.tags, p.category)
+                    for p in collection.papers))
+    if _RELATED[0] != key:
+        _RELATED[:] = [key, {pid: tuple(other for other, _ in pairs)
+                             for pid, pairs in related_scores(collection, k).items()}]
+    return _RELATED[1]
 
 
 @dataclass(frozen=True)
