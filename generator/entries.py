@@ -647,6 +647,12 @@ def load_taxonomy(path: Path, display: str | None = None) -> tuple[Taxonomy | No
 
 
 def _display(path: Path, root: Path | None) -> str:
+    """``path`` relative to ``root`` (the project), as problems and edit links show it."""
+    return _display_from(os.getcwd(), path, root)
+
+
+@lru_cache(maxsize=1 << 16)
+def _display_from(cwd: str, path: Path, root: Path | None) -> str:
     if root is not None:
         try:
             return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -129,7 +130,7 @@ class _PageUrls:
     _set_canonical_url = MkPage._set_canonical_url
     _set_edit_url = MkPage._set_edit_url
 
-    def __init__(self, url: str, edit_uri: str | None, config: MkDocsConfig) -> None:
+    def __init__(self, url: str, edit_uri: str | None, config: Any) -> None:
         self.url = url
         self.file = SimpleNamespace(edit_uri=edit_uri)
         self.canonical_url: str | None = None
@@ -138,6 +139,15 @@ class _PageUrls:
         self._set_canonical_url(config.get("site_url", None))
         self._set_edit_url(config.get("repo_url", None), config.get("edit_uri"),
                            config.get("edit_uri_template"))
+
+
+@lru_cache(maxsize=1 << 16)
+def _page_urls(url: str, source: str | None, site_url: str | None, repo_url: str | None,
+               edit_uri: str | None, edit_uri_template: str | None) -> _PageUrls:
+    """A page's URLs, by everything MkDocs computes them from (reused across `serve`)."""
+    settings = {"site_url": site_url, "repo_url": repo_url, "edit_uri": edit_uri,
+                "edit_uri_template": edit_uri_template}
+    return _PageUrls(url, source, settings)
 
 
 class PaperPages:
@@ -185,7 +195,10 @@ class PaperPages:
     def _page_urls(self, page: Page) -> Any:
         if self.exact_urls:
             return self.mkdocs_page(page)
-        urls = _PageUrls(page.url, page.source, self.config)
+        config = self.config
+        urls = _page_urls(page.url, page.source, config.get("site_url", None),
+                          config.get("repo_url", None), config.get("edit_uri"),
+                          config.get("edit_uri_template"))
         self.urls[page.path] = (urls.canonical_url, urls.abs_url, self.date)
         return urls
 

@@ -158,6 +158,7 @@ def _rank(collection: Collection, history: trending.History, today: dt.date,
 
 #: Paper pages and cards of the previous build, by everything they were made from.
 _PAPER_PAGES: dict[Any, Page] = {}
+_LISTINGS: dict[Any, Page] = {}
 _CARDS: dict[Any, Markup] = {}
 
 
@@ -208,6 +209,7 @@ class _Builder:
     inputs: object = None  #: stands for the taxonomy, config and templates of this build
     feed_link_cache: dict[Any, str] = field(default_factory=dict)
     paper_pages: dict[Any, Page] = field(default_factory=dict)
+    listing_pages: dict[Any, Page] = field(default_factory=dict)
 
     # -- helpers for templates -------------------------------------------------------------
     def links(self) -> dict[str, Any]:
@@ -335,12 +337,22 @@ class _Builder:
                      (base if number == 2 else f"{base}page/{number - 1}/"),
                      "next": f"{base}page/{number + 1}/" if number < len(chunks) else None}
             page_title = title if number == 1 else f"{title} (page {number})"
+            # Reused while nothing it shows changed (`serve` re-renders the listings that
+            # hold an edited paper, not all of them).
+            key = (url, page_title, kind, slug, title, description, tuple(chunk), len(papers),
+                   tuple(pager.items()), self.inputs, self.today)
+            cached = _LISTINGS.get(key)
+            if cached is not None:
+                self.pages.append(cached)
+                self.listing_pages[key] = cached
+                continue
             self.add(url + "index.md", page_title, "listing.html.j2",
                      head_kind="category" if kind == "categories" else "tag", slug=slug,
                      meta={**LISTING, "template": "reading-list-paper.html"},
                      kind=kind, heading=title,
                      description=description, papers=chunk, count=len(papers), pager=pager,
                      first=(number - 1) * size)
+            self.listing_pages[key] = self.pages[-1]
 
     def indexes(self) -> None:
         c = self.collection
@@ -589,6 +601,8 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
     builder.pages += listings
     _PAPER_PAGES.clear()
     _PAPER_PAGES.update(builder.paper_pages)
+    _LISTINGS.clear()
+    _LISTINGS.update(builder.listing_pages)
     _CARDS.clear()
     _CARDS.update(builder.cards)
     return PageSet(tuple(sorted(builder.pages, key=lambda p: p.path)), files)

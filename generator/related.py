@@ -102,6 +102,52 @@ class _Vocabulary:
         return _normalize(m)
 
 
+#: Every term seen in this process, numbered in order of first sight (a paper's terms are
+#: turned into numbers once; the vocabulary of a build is then found with array operations).
+_TERM_IDS: dict[str, int] = {}
+_TERMS: list[str] = []
+
+
+@lru_cache(maxsize=1 << 16)
+def _paper_vector(title: str, abstract: str) -> tuple[np.ndarray, np.ndarray]:
+    """(term numbers, counts) of a paper's terms, in the order of ``_paper_terms``."""
+    terms = _paper_terms(title, abstract)
+    ids = np.empty(len(terms), dtype=np.int64)
+    counts = np.empty(len(terms), dtype=np.int64)
+    for i, (term, count) in enumerate(terms.items()):
+        number = _TERM_IDS.get(term)
+        if number is None:
+            number = _TERM_IDS[term] = len(_TERMS)
+            _TERMS.append(term)
+        ids[i], counts[i] = number, count
+    return ids, counts
+
+
+def _text_matrix(papers: Sequence[Paper]) -> sparse.csr_matrix:
+    """``_Vocabulary.fit(docs).matrix(docs)`` for the papers' terms, the same matrix to the
+    bit (a test holds them equal), from cached per-paper arrays: no per-term Python loop
+    over the whole list, so a `serve` rebuild after one edit redoes one paper's terms."""
+    n = len(papers)
+    vectors = [_paper_vector(p.title, p.abstract) for p in papers]
+    ids = np.concatenate([v[0] for v in vectors]) if vectors else np.zeros(0, np.int64)
+    counts = np.concatenate([v[1] for v in vectors]) if vectors else np.zeros(0, np.int64)
+    df = np.bincount(ids, minlength=len(_TERMS))  # a term occurs once in a paper's vector
+    limit = int(MAX_DF * n) if n >= MAX_DF_MIN_PAPERS else n
+    candidates = np.nonzero((df >= 2) & (df <= limit))[0].tolist()
+    kept = sorted(candidates, key=_TERMS.__getitem__)  # columns in term order, as fit()
+    column = np.full(len(_TERMS), -1, dtype=np.int64)
+    column[kept] = np.arange(len(kept))
+    idf = np.array([math.log((1 + n) / (1 + int(df[t]))) + 1.0 for t in kept])
+    cols = column[ids]
+    keep = cols >= 0
+    rows = np.repeat(np.arange(n), [len(v[0]) for v in vectors])
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[keep], minlength=n))])
+    data = (1.0 + np.log(counts[keep])) * idf[cols[keep]]
+    m = sparse.csr_matrix((data, cols[keep], indptr), shape=(n, len(kept)))
+    m.sort_indices()
+    return _normalize(m)
+
+
 def _normalize(m: sparse.csr_matrix) -> sparse.csr_matrix:
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
@@ -122,8 +168,7 @@ def _one_hot(rows: Sequence[Iterable[str]], names: Sequence[str]) -> sparse.csr_
 
 def _features(papers: Sequence[Paper]) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Weighted text rows (sparse) and weighted tag + category rows (dense)."""
-    docs = [_paper_terms(p.title, p.abstract) for p in papers]
-    text = _Vocabulary.fit(docs).matrix(docs) * math.sqrt(TEXT_W)
+    text = _text_matrix(papers) * math.sqrt(TEXT_W)
     tag_names = sorted({t for p in papers for t in p.tags})
     cat_names = sorted({p.category for p in papers})
     # Tens of tags and categories: their part of the product is a small dense BLAS product.

@@ -207,3 +207,16 @@ def test_scores_are_unit_scaled() -> None:
     top = max(s for pairs in related.related_scores(coll).values() for _, s in pairs)
     assert 0 < top <= related.TEXT_W + related.TAG_W + related.CATEGORY_W + 1e-9
     assert np.isfinite(top)
+
+
+@pytest.mark.parametrize("seed,n", [(1, 7), (2, 60), (3, 400)])
+def test_text_matrix_is_the_vocabulary_matrix_to_the_bit(seed: int, n: int) -> None:
+    # The array path (cached per-paper term numbers) must build exactly the matrix the
+    # plain definition builds: same columns, same order, same float bits.
+    papers = random_collection(seed, n).papers
+    docs = [related._paper_terms(p.title, p.abstract) for p in papers]
+    expected = related._Vocabulary.fit(docs).matrix(docs)
+    got = related._text_matrix(papers)
+    assert got.shape == expected.shape
+    for name in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(got, name), getattr(expected, name)), name
