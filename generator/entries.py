@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import fastjsonschema
-from jsonschema import Draft202012Validator
 
 from .files import KeyPath, Located, YamlError, load_yaml
 
@@ -263,24 +262,24 @@ def load_schema() -> dict[str, Any]:
     return json.loads(resources.files("generator").joinpath("schema.json").read_text("utf-8"))
 
 
-_VALIDATOR: Draft202012Validator | None = None
-
-
-def _validator() -> Draft202012Validator:
-    global _VALIDATOR
-    if _VALIDATOR is None:
-        _VALIDATOR = Draft202012Validator(load_schema())
-    return _VALIDATOR
-
-
 @lru_cache(maxsize=1)
-def _is_valid() -> Any:
-    """The schema compiled to Python by fastjsonschema: a valid entry (nearly every one)
-    is confirmed in microseconds; jsonschema then explains only the invalid ones. The
-    schema uses only keywords that mean the same in draft-07, which fastjsonschema
-    implements (a test holds the two validators to the same verdicts)."""
-    schema = {**load_schema(), "$schema": "http://json-schema.org/draft-07/schema#"}
-    check = fastjsonschema.compile(schema)
+def _validator() -> Any:
+    """jsonschema's validator, which names every violation (imported only when an entry is
+    invalid: a list that validates does not pay for loading it)."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(load_schema())
+
+
+@lru_cache(maxsize=2)
+def _fast_check(name: str) -> Any:
+    """A schema ("entry" or "taxonomy") compiled to Python by fastjsonschema: a valid
+    document (nearly every one) is confirmed in microseconds; jsonschema then explains only
+    the invalid ones. The schemas use only keywords that mean the same in draft-07, which
+    fastjsonschema implements (a test holds the two validators to the same verdicts)."""
+    schema = load_schema() if name == "entry" else TAXONOMY_SCHEMA
+    check = fastjsonschema.compile({**schema,
+                                    "$schema": "http://json-schema.org/draft-07/schema#"})
 
     def is_valid(data: Any) -> bool:
         try:
@@ -290,6 +289,11 @@ def _is_valid() -> Any:
         return True
 
     return is_valid
+
+
+def _is_valid() -> Any:
+    """The fast check of an entry against the entry schema."""
+    return _fast_check("entry")
 
 
 _TYPE_NAMES = {str: "text", int: "a number", float: "a number", bool: "true/false",
@@ -537,6 +541,10 @@ _TAXONOMY_FIELD_HINTS = {
 
 def _taxonomy_problems(data: Any, out: _Problems) -> None:
     """Schema violations of ``taxonomy.yml``, phrased like entry problems (field + hint)."""
+    if _fast_check("taxonomy")(data):
+        return
+    from jsonschema import Draft202012Validator
+
     errors = Draft202012Validator(TAXONOMY_SCHEMA).iter_errors(data)
     for err in sorted(errors, key=lambda e: list(map(str, e.absolute_path))):
         where: KeyPath = tuple(err.absolute_path)

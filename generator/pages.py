@@ -24,7 +24,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from . import bibtex, digest, feeds, related, trending
+from . import bibtex, digest, feeds, trending
 from .config import SiteConfig
 from .entries import Collection, Paper, load_schema
 from .parallel import Inline
@@ -554,6 +554,14 @@ EMPTY_SITEMAP = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
                  b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>\n')
 
 
+def _related_map(collection: Collection) -> dict[str, tuple[str, ...]]:
+    # Imported here: NumPy and SciPy take a fifth of a second to load, which a build spends
+    # on the second core's time (while the runner makes listings and data files).
+    from .related import related_map
+
+    return related_map(collection, k=RELATED_COUNT)
+
+
 def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
                    history: trending.History | None = None,
                    related_map: dict[str, tuple[str, ...]] | None = None,
@@ -585,7 +593,7 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
     try:
         # Only paper pages list related papers: computed while the runner works.
         builder.related = related_map if related_map is not None \
-            else related.related_map(collection, k=RELATED_COUNT)
+            else _related_map(collection)
         builder.home()
         for paper in collection.papers:
             builder.paper(paper)

@@ -213,3 +213,21 @@ def test_fast_validator_agrees_on_every_case_and_paper() -> None:
             checked += 1
             assert _is_valid()(value) == _validator().is_valid(value), text[:200]
     assert checked > 200
+
+
+def test_fast_taxonomy_check_agrees_with_jsonschema() -> None:
+    from jsonschema import Draft202012Validator
+
+    from generator.entries import TAXONOMY_SCHEMA, _fast_check
+    from generator.files import parse_yaml as parse
+
+    texts = [(CASES.parent.parent / "papers" / "taxonomy.yml").read_text("utf-8"),
+             (CASES / "taxonomy.yml").read_text("utf-8")]
+    texts += [t for p in CASE_FILES if isinstance(t := load_case(p).get("taxonomy"), str)]
+    documents = [parse(t).data for t in texts]
+    documents += [None, [], {}, {"categories": [], "tags": []}, {"categories": "x"},
+                  {"categories": [{"slug": "A b", "title": "t"}], "tags": []},
+                  {"categories": [{"slug": "a", "title": "t", "order": "1"}], "tags": []}]
+    validator = Draft202012Validator(TAXONOMY_SCHEMA)
+    for data in documents:
+        assert _fast_check("taxonomy")(data) == validator.is_valid(data), data
