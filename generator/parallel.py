@@ -118,12 +118,17 @@ class Split:
     def abandon(self) -> None:
         """In the parent, on a build error: stop and reap the child."""
         if self.child_pid is not None:
-            try:
-                os.kill(self.child_pid, 15)
-                os.waitpid(self.child_pid, 0)
-            except OSError:
-                pass
+            _stop(self.child_pid)
             self.child_pid = None
+
+
+def _stop(pid: int) -> None:
+    """Terminate a child and reap it (it may have exited already)."""
+    try:
+        os.kill(pid, 15)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
 
 
 class Background(Generic[T]):
@@ -172,11 +177,7 @@ class Background(Generic[T]):
     def cancel(self) -> None:
         """Stop the child (the caller failed before it needed the result)."""
         if self.pid is not None:
-            try:
-                os.kill(self.pid, 15)
-                os.waitpid(self.pid, 0)
-            except OSError:
-                pass
+            _stop(self.pid)
             os.close(self.read)
             self.pid = None
 
