@@ -96,7 +96,6 @@ class _PaperFile(_Generated):
 
     page: Page
     pages: PaperPages | None = None
-    seen: dict[str, bytes]
     skip = False  #: written by the other process of a two-process build
     #: the frame and settings are those of the previous build (``serve``)
     same_frame = False
@@ -117,11 +116,9 @@ class _PaperFile(_Generated):
         assert self.pages is not None, "on_env gives paper pages their renderer"
         self.written[self.src_uri] = self.page
         data = self.pages.render(self.page)
-        if _changed(self.seen, self.src_uri, data) or not dirty or \
-                not os.path.isfile(self.abs_dest_path):
-            os.makedirs(os.path.dirname(self.abs_dest_path), exist_ok=True)
-            with open(self.abs_dest_path, "wb") as out:
-                out.write(data)
+        os.makedirs(os.path.dirname(self.abs_dest_path), exist_ok=True)
+        with open(self.abs_dest_path, "wb") as out:
+            out.write(data)
 
 
 class _SitemapEntry:
@@ -296,7 +293,7 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
             if fast and page.is_paper:
                 paper = _PaperFile.generated(config, page.path[:-len(".md")] + ".html",
                                              content=b"")
-                paper.page, paper.seen = page, seen
+                paper.page = page
                 self.paper_files.append(paper)
                 files.append(paper)
                 continue

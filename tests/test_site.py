@@ -368,6 +368,12 @@ def test_serve_rebuilds_after_an_entry_changes(tmp_path: Path):
                                          timeout=5).read().decode("utf-8")
         for page in (html, listing):
             assert "About this list" in page and ">None<" not in page.replace("\n", "")
+        # The search index holds each paper once, the edited one with its new title.
+        index = json.loads(urllib.request.urlopen(url.replace(
+            "papers/trojanstego/", "search/search_index.json"), timeout=5).read())
+        papers = [d for d in index["docs"] if d["location"].startswith("papers/")]
+        assert len(papers) == len({d["location"] for d in papers}) == 4
+        assert any(d["title"].startswith("TrojanStego (edited)") for d in papers)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
