@@ -158,4 +158,8 @@ def _load_commands() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as `python -m generator.cli`, this file is `__main__`; the subcommands register in
+    # the importable `generator.cli`, so dispatch through that module.
+    from generator.cli import main as _main
+
+    sys.exit(_main())

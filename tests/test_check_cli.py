@@ -170,3 +170,15 @@ def test_shipped_papers_pass(monkeypatch, capsys) -> None:
     err = capsys.readouterr().err.splitlines()
     assert err[-1].startswith("200 entries OK")
     assert not [line for line in err if ": error: " in line]
+
+
+def test_python_m_generator_cli_knows_every_command() -> None:
+    # `python -m generator.cli` runs the file as __main__; the subcommands must still be
+    # there (they register in the importable module).
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "generator.cli", "--help"],
+                         capture_output=True, text=True, check=True).stdout
+    for name in ("check", "build", "serve", "add", "new", "trending", "digest"):
+        assert name in out, name
