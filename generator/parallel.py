@@ -131,6 +131,10 @@ def _stop(pid: int) -> None:
         pass
 
 
+class BackgroundFailed(RuntimeError):
+    """The forked child died or could not send its result back."""
+
+
 class Background(Generic[T]):
     """``fn()`` computed in a forked child while the caller goes on; ``result()`` waits for
     it (its value comes back pickled through a pipe, an exception is raised again here)."""
@@ -150,7 +154,7 @@ class Background(Generic[T]):
                     data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
                 except Exception as exc:  # noqa: BLE001 - a value that will not pickle
                     what = outcome[1] if not outcome[0] else exc
-                    data = pickle.dumps((False, RuntimeError(f"{type(what).__name__}: {what}")))
+                    data = pickle.dumps((False, BackgroundFailed(f"{type(what).__name__}: {what}")))
                 with os.fdopen(write, "wb") as out:
                     out.write(data)
             except BaseException:  # noqa: BLE001 - e.g. the parent is gone (broken pipe)
@@ -168,7 +172,7 @@ class Background(Generic[T]):
         os.waitpid(self.pid, 0)
         self.pid = None
         if not data:
-            raise RuntimeError("the background process ended without a result")
+            raise BackgroundFailed("the background process ended without a result")
         ok, value = pickle.loads(data)
         if not ok:
             raise value

@@ -33,7 +33,7 @@ from .entries import load_collection
 from .fastpages import PaperPages, finish
 from .files import iter_entry_files
 from .pages import Page, build_page_set
-from .parallel import Background, Split
+from .parallel import Background, BackgroundFailed, Split
 
 log = get_plugin_logger(__name__)
 
@@ -283,7 +283,11 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         # Category and tag pages and the data files are made on the second core meanwhile.
         runner = Background if not self.serving and Split.wanted(
             self.config.workers, len(collection.papers)) else None
-        pageset = build_page_set(collection, site, today, history, runner=runner)
+        try:
+            pageset = build_page_set(collection, site, today, history, runner=runner)
+        except BackgroundFailed as exc:
+            raise PluginError(f"reading-list: the second process failed ({exc}); "
+                              "`workers: 1` in mkdocs.yml builds in one process") from None
         self.heads, self.bodies = {}, {}
         seen = _FINGERPRINTS.setdefault(str(config.site_dir), {})
         self.paper_files = []

@@ -13,7 +13,7 @@ from generator.config import SiteConfig
 from generator.entries import load_collection
 from generator.files import iter_entry_files
 from generator.pages import build_page_set
-from generator.parallel import Background
+from generator.parallel import Background, BackgroundFailed
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
 
@@ -40,8 +40,14 @@ def test_an_error_that_cannot_be_pickled_still_arrives() -> None:
     def fail() -> None:
         raise Local("odd")
 
-    with pytest.raises(RuntimeError, match="odd"):
+    with pytest.raises(BackgroundFailed, match="odd"):
         Background(fail).result()
+
+
+def test_a_child_that_dies_is_reported() -> None:
+    job = Background(lambda: os._exit(9))
+    with pytest.raises(BackgroundFailed, match="without a result"):
+        job.result()
 
 
 def test_cancel_stops_and_reaps_the_child() -> None:

@@ -377,3 +377,19 @@ def test_serve_rebuilds_after_an_entry_changes(tmp_path: Path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_a_failed_second_process_is_a_clear_error(tmp_path: Path, monkeypatch, capsys,
+                                                   caplog):
+    import os
+
+    import generator.plugin as plugin
+    from generator.parallel import Background
+
+    monkeypatch.setattr(plugin, "Background", lambda fn: Background(lambda: os._exit(3)))
+    project = make_project(tmp_path / "dies")
+    _with_options(project, "workers: 2")
+    assert build(project, project / "site") == 1
+    err = capsys.readouterr().err
+    assert "the previous site was left untouched" in err and "Traceback" not in err
+    assert "the second process failed" in caplog.text and "workers: 1" in caplog.text
