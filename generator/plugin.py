@@ -259,12 +259,6 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         assert self.site is not None
         site = self.site
-        if self.serving:
-            # A dirty rebuild reads only modified pages, so pages it did not read have no
-            # title and the navigation rendered that time shows "None" for them: read the
-            # project's own pages every time (a few; generated pages carry their titles).
-            for file in files.documentation_pages():
-                file.is_modified = lambda: True  # type: ignore[method-assign]
         today = build_date()
         collection, problems = load_collection(list(iter_entry_files(site.papers_path)),
                                                site.taxonomy_path, today, root=site.root)
@@ -379,6 +373,13 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         env.globals["rl_cached"] = self.blocks.get
         env.globals["rl_remember"] = self._remember
         self.files = files
+        if self.serving and self.nav is not None:
+            # A dirty rebuild reads only modified pages, so a page it did not read has no
+            # title and the navigation rendered that time would show "None" for it: read
+            # the source (not render it) of every page in the navigation that was skipped.
+            for nav_page in self.nav.pages:
+                if nav_page.markdown is None:
+                    nav_page.read_source(config)
         if self.paper_files:
             assert self.nav is not None
             renderer = PaperPages(env, config, self.nav, files,
