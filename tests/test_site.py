@@ -393,3 +393,20 @@ def test_a_failed_second_process_is_a_clear_error(tmp_path: Path, monkeypatch, c
     err = capsys.readouterr().err
     assert "the previous site was left untouched" in err and "Traceback" not in err
     assert "the second process failed" in caplog.text and "workers: 1" in caplog.text
+
+
+def test_paper_page_urls_follow_mkdocs_when_the_shortcut_does_not(tmp_path: Path):
+    # With use_directory_urls: false MkDocs' URL for papers/x/index.md is
+    # papers/x/index.html, not the page set's papers/x/: the build notices (URLs then come
+    # from a real MkDocs page per paper) and the site is the same as through MkDocs.
+    sites = {}
+    for mode in ("fast", "mkdocs"):
+        project = make_project(tmp_path / mode)
+        _with_options(project, f"paper_pages: {mode}")
+        config = project / "mkdocs.yml"
+        config.write_text("use_directory_urls: false\n" + config.read_text("utf-8"), "utf-8")
+        sites[mode] = project / "site"
+        assert build(project, sites[mode]) == 0
+    _same_trees(sites["fast"], sites["mkdocs"])
+    html = (sites["fast"] / "papers" / "trojanstego" / "index.html").read_text("utf-8")
+    assert f'<link rel="canonical" href="{SITE_URL}papers/trojanstego/index.html">' in html
