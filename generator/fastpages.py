@@ -192,13 +192,17 @@ class PaperPages:
             self._page_urls(page)
         return self.urls[page.path]
 
+    def _shortcut(self, page: Page) -> _PageUrls:
+        """The page's URLs without a File and Page (what _check holds against MkDocs)."""
+        config = self.config
+        return _page_urls(page.url, page.source, config.get("site_url", None),
+                          config.get("repo_url", None), config.get("edit_uri"),
+                          config.get("edit_uri_template"))
+
     def _page_urls(self, page: Page) -> Any:
         if self.exact_urls:
             return self.mkdocs_page(page)
-        config = self.config
-        urls = _page_urls(page.url, page.source, config.get("site_url", None),
-                          config.get("repo_url", None), config.get("edit_uri"),
-                          config.get("edit_uri_template"))
+        urls = self._shortcut(page)
         self.urls[page.path] = (urls.canonical_url, urls.abs_url, self.date)
         return urls
 
@@ -258,7 +262,7 @@ class PaperPages:
         """The frame made from one paper must also give another (another URL) exactly, and
         the URL shortcut must agree with MkDocs on both."""
         for page in (first, other):
-            mk, urls = self.mkdocs_page(page), _PageUrls(page.url, page.source, self.config)
+            mk, urls = self.mkdocs_page(page), self._shortcut(page)
             if (mk.canonical_url, mk.abs_url, mk.edit_url, mk.update_date) != \
                     (urls.canonical_url, urls.abs_url, urls.edit_url, self.date):
                 self.exact_urls = True

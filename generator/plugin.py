@@ -102,9 +102,6 @@ class _PaperFile(_Generated):
     #: the page object each file was last written from, per site folder
     written: dict[str, Page]
 
-    def is_modified(self) -> bool:
-        return True
-
     def copy_file(self, dirty: bool = False) -> None:
         if self.skip:
             return
