@@ -30,6 +30,7 @@ EXPECTED_HINTS = {
     "authors": "add authors: [First Author, Second Author]",
     "published": "add published: YYYY-MM, the first version's date, no more precise than known",
     "identifier": "add arxiv:, doi: or url: so readers can find the paper",
+    "abstract": "run `reading-list enrich` on this file to fetch it, or paste it as abstract: >",
 }
 
 
@@ -109,7 +110,7 @@ class Paper:
     id: str  #: the file stem: permanent id and URL (/papers/<id>/)
     source: str  #: path of the YAML file, relative to the project, for edit links
     title: str
-    abstract: str
+    abstract: str  #: "" when the entry has none yet (valid, with a warning)
     category: str
     tags: tuple[str, ...]
     added: dt.date
@@ -472,6 +473,8 @@ def parse_entry(stem: str, source: str, located: Located, taxonomy: Taxonomy | N
     # Expected fields: gaps are a to-do list, not a failure.
     if "authors" not in data:
         out.add((), "no authors yet", EXPECTED_HINTS["authors"], "warning")
+    if "abstract" not in data:
+        out.add((), "no abstract yet", EXPECTED_HINTS["abstract"], "warning")
     if "published" not in data:
         out.add((), "no publication date yet", EXPECTED_HINTS["published"], "warning")
     if not any(k in data for k in ("arxiv", "doi", "url")):
@@ -484,7 +487,7 @@ def parse_entry(stem: str, source: str, located: Located, taxonomy: Taxonomy | N
         id=stem,
         source=source,
         title=" ".join(data["title"].split()),  # a title is one line, whatever was typed
-        abstract=_paragraphs(located, "abstract"),
+        abstract=_paragraphs(located, "abstract") if "abstract" in data else "",
         category=data["category"],
         tags=tuple(data["tags"]),
         added=added,

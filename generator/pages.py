@@ -403,8 +403,15 @@ def feed_links(collection: Collection, config: SiteConfig, here: str, kind: str,
 
 
 def summary(paper: Paper) -> str:
-    """The first 300 characters of the abstract, for descriptions and cards in other sites."""
-    return excerpt(plain_text(paper.abstract), 300)
+    """The first 300 characters of the abstract, for descriptions and cards in other sites;
+    without an abstract, who wrote the paper and where it appeared."""
+    if paper.abstract:
+        return excerpt(plain_text(paper.abstract), 300)
+    byline = ", ".join(paper.authors[:3]) + (" et al." if len(paper.authors) > 3
+                                              or paper.authors_incomplete else "")
+    facts = [plain_text(paper.title), byline, paper.venue or "",
+             str(paper.year) if paper.year else ""]
+    return excerpt(". ".join(f for f in facts if f), 300)
 
 
 def paper_head(paper: Paper, config: SiteConfig, url: str) -> str:
@@ -439,9 +446,10 @@ def paper_head(paper: Paper, config: SiteConfig, url: str) -> str:
         "@context": "https://schema.org", "@type": "ScholarlyArticle",
         "headline": paper.title[:110], "name": paper.title,
         "author": [{"@type": "Person", "name": a} for a in paper.authors],
-        "abstract": plain_text(paper.abstract), "keywords": list(paper.tags),
-        "dateCreated": paper.added.isoformat(),
+        "keywords": list(paper.tags), "dateCreated": paper.added.isoformat(),
     }
+    if paper.abstract:
+        article["abstract"] = plain_text(paper.abstract)
     if paper.published:
         article["datePublished"] = paper.published.iso
     if page_url:

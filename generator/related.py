@@ -128,7 +128,10 @@ def _text_matrix(papers: Sequence[Paper]) -> sparse.csr_matrix:
     bit (a test holds them equal), from cached per-paper arrays: no per-term Python loop
     over the whole list, so a `serve` rebuild after one edit redoes one paper's terms."""
     n = len(papers)
-    vectors = [_paper_vector(p.title, p.abstract) for p in papers]
+    # A paper without an abstract is left out of the text part (an empty row): its title
+    # alone would make it look unlike everything; tags and category still relate it.
+    vectors = [_paper_vector(p.title, p.abstract) if p.abstract else _paper_vector("", "")
+               for p in papers]
     ids = np.concatenate([v[0] for v in vectors]) if vectors else np.zeros(0, np.int64)
     counts = np.concatenate([v[1] for v in vectors]) if vectors else np.zeros(0, np.int64)
     df = np.bincount(ids, minlength=len(_TERMS))  # a term occurs once in a paper's vector

@@ -35,10 +35,15 @@ def collection(*papers: Paper) -> Collection:
     return Collection(tuple(sorted(papers, key=lambda p: p.id)), taxonomy)
 
 
+def text_terms(p: Paper) -> Counter[str]:
+    """A paper's terms by definition: none without an abstract (left out of the text part)."""
+    return related._paper_terms(p.title, p.abstract) if p.abstract else Counter()
+
+
 def reference(coll: Collection, k: int) -> dict[str, tuple[str, ...]]:
     """The same scores by the definition, pair by pair (slow, obviously right)."""
     papers = coll.papers
-    docs = [related._paper_terms(p.title, p.abstract) for p in papers]
+    docs = [text_terms(p) for p in papers]
     n = len(docs)
     df: Counter[str] = Counter()
     for d in docs:
@@ -214,7 +219,7 @@ def test_text_matrix_is_the_vocabulary_matrix_to_the_bit(seed: int, n: int) -> N
     # The array path (cached per-paper term numbers) must build exactly the matrix the
     # plain definition builds: same columns, same order, same float bits.
     papers = random_collection(seed, n).papers
-    docs = [related._paper_terms(p.title, p.abstract) for p in papers]
+    docs = [text_terms(p) for p in papers]
     expected = related._Vocabulary.fit(docs).matrix(docs)
     got = related._text_matrix(papers)
     assert got.shape == expected.shape
