@@ -32,6 +32,7 @@ from .config import SiteConfig, from_options
 from .entries import load_collection
 from .fastpages import PaperPages, finish
 from .files import iter_entry_files
+from .outputs import OutputError, check_site_dir, mark, source_paths
 from .pages import Page, build_page_set
 from .parallel import Background, BackgroundFailed, Split
 
@@ -236,6 +237,15 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         if self.config.trending_default not in self.config.trending_windows:
             raise PluginError("reading-list: trending_default must be one of "
                               "trending_windows")
+        # MkDocs empties site_dir before writing: refuse one that holds a source or a folder
+        # this tool did not write, before anything is touched.
+        sources = source_paths(root, self.site.papers_path, config.docs_dir,
+                               self.site.metrics_path.parent, config.theme.custom_dir)
+        try:
+            check_site_dir(Path(config.site_dir), root, sources)
+        except OutputError as exc:
+            raise PluginError(f"reading-list: {exc}".replace("--site-dir", "site_dir",
+                                                             1)) from None
         config.extra_css[:0] = [ASSET_PREFIX + path for path in CSS]
         config.extra_javascript[:0] = [ASSET_PREFIX + path for path in JS]
         if self.config.search == "pagefind" and "search" in config.plugins:
@@ -341,6 +351,7 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         self._add_search_records(config)
         if self.site is not None and self.site.search == "pagefind":
             run_pagefind(Path(config.site_dir))
+        mark(Path(config.site_dir))
 
     def _add_search_records(self, config: MkDocsConfig) -> None:
         """Paper pages' records into Material's search index (the pages themselves are

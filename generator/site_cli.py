@@ -9,10 +9,18 @@ import logging
 import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from .cli import add_papers_options, command, load, load_or_explain, report, today
+from .outputs import (
+    OutputError,
+    build_lock,
+    check_site_dir,
+    clean_stale,
+    source_paths,
+    staging_dir,
+    swap,
+)
 
 
 def _setup_build(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +51,6 @@ def _mkdocs_config(args: argparse.Namespace, **overrides):
 @command("build", _setup_build)
 def cmd_build(args: argparse.Namespace) -> int:
     """Check the entries, then build the site (strict); the old site stays on any failure."""
-    from mkdocs.commands.build import build
     from mkdocs.exceptions import MkDocsException
 
     if not args.config_file.is_file():
@@ -61,9 +68,34 @@ def cmd_build(args: argparse.Namespace) -> int:
     except MkDocsException as exc:
         print(f"{args.config_file}: {exc}", file=sys.stderr)
         return 1
-    final = (args.site_dir or Path(config["site_dir"])).resolve()
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    final = Path(os.path.realpath(args.site_dir or Path(config["site_dir"])))
+    root = Path(os.path.realpath(args.config_file)).parent
+    sources = source_paths(root, args.papers, config["docs_dir"],
+                           config["theme"].custom_dir, args.taxonomy)
+    try:
+        check_site_dir(args.site_dir or final, root, sources)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        with build_lock(final):
+            clean_stale(final)
+            if not _build_into(config, final):
+                return 1
+    except OutputError as exc:
+        print(f"build stopped, nothing was written: {exc}", file=sys.stderr)
+        return 1
+    pages = sum(1 for _ in final.rglob("index.html"))
+    print(f"built {len(collection.papers)} papers into {final} ({pages} pages, date {day})",
+          file=sys.stderr)
+    return 0
+
+
+def _build_into(config, final: Path) -> bool:
+    """Build into a staging folder beside ``final`` and swap it in; False on a build error
+    (reported; the previous site untouched). Call while holding the build lock."""
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import MkDocsException
+
+    check_site_dir(final, Path(config.config_file_path).parent, ())  # again, under the lock
+    staging = staging_dir(final)
     parent = os.getpid()
     try:
         try:
@@ -78,29 +110,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         message = str(exc) if str(exc) not in ("", "1") else "MkDocs reported errors"
         print(f"build failed: {message}; the previous site was left untouched",
               file=sys.stderr)
-        return 1
+        return False
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-
-    _swap(staging, final)
-    pages = sum(1 for _ in final.rglob("index.html"))
-    print(f"built {len(collection.papers)} papers into {final} ({pages} pages, date {day})",
-          file=sys.stderr)
-    return 0
-
-
-def _swap(staging: Path, final: Path) -> None:
-    """Replace ``final`` with ``staging`` (a rename each, so readers never see half a site)."""
-    os.chmod(staging, 0o755)
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        final.rename(old)
-    staging.rename(final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    swap(staging, final)
+    return True
 
 
 def _setup_serve(parser: argparse.ArgumentParser) -> None:
