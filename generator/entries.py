@@ -20,7 +20,7 @@ from typing import Any
 
 import fastjsonschema
 
-from .files import KeyPath, Located, YamlError, load_yaml
+from .files import KeyPath, Located, YamlError, escapes, load_yaml
 
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 80
@@ -694,7 +694,10 @@ def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
     unchanged entries not checked again (``build`` checks, then the plugin loads; ``serve``
     reloads after every edit).
     """
-    taxonomy, problems = load_taxonomy(taxonomy_path, _display(taxonomy_path, root))
+    if root is not None and escapes(taxonomy_path, root):
+        taxonomy, problems = None, [_outside(_display(taxonomy_path, root))]
+    else:
+        taxonomy, problems = load_taxonomy(taxonomy_path, _display(taxonomy_path, root))
     papers: list[Paper] = []
     positions: dict[str, _Problems] = {}
     checked: dict[Any, tuple[Located, Paper | None, tuple[Problem, ...]]] = {}
@@ -703,6 +706,10 @@ def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
         source = _display(path, root)
         out = _Problems(source)
         positions[source] = out
+        if root is not None and escapes(path, root):
+            out.items.append(_outside(source))
+            problems.extend(out.items)
+            continue
         try:
             out.located = load_yaml(path)
         except YamlError as exc:
@@ -728,6 +735,11 @@ def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
     if taxonomy is None or any(p.severity == "error" for p in problems):
         return None, problems
     return Collection(tuple(sorted(papers, key=lambda p: p.id)), taxonomy), problems
+
+
+def _outside(source: str) -> Problem:
+    return Problem(source, 1, 1, "is a symbolic link to a file outside the project; refused "
+                   "unread", "copy the file into the project instead of linking to it")
 
 
 def _cross_checks(papers: list[Paper], outs: dict[str, _Problems]) -> list[Problem]:

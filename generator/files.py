@@ -308,10 +308,19 @@ def _syntax_error(exc: yaml.MarkedYAMLError) -> YamlError:
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write a file so readers see the old or the new content, never a half-written one."""
+    """Write a file so readers see the old or the new content, never a half-written one.
+
+    The file gets the mode a plain write would give it: the old file's, or 0666 less the
+    user's umask for a new one (a temporary file is created 0600, which would hide an entry
+    or a site file from the group and from a web server)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             fh.flush()
@@ -320,6 +329,21 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def escapes(path: Path, root: Path) -> bool:
+    """True when ``path`` lies in ``root`` by name but resolves outside it (a symlink out
+    of the project): such a file is refused unread, so nothing of it is published or quoted."""
+    real_root = os.path.realpath(root)
+    inside_by_name = Path(os.path.abspath(path)).is_relative_to(os.path.abspath(root)) or \
+        Path(os.path.abspath(path)).is_relative_to(real_root)
+    return inside_by_name and not Path(os.path.realpath(path)).is_relative_to(real_root)
 
 
 def iter_entry_files(folder: Path) -> Iterator[Path]:

@@ -31,7 +31,7 @@ from . import trending
 from .config import SiteConfig, from_options
 from .entries import load_collection
 from .fastpages import PaperPages, finish
-from .files import iter_entry_files
+from .files import escapes, iter_entry_files
 from .outputs import OutputError, check_site_dir, mark, source_paths
 from .pages import Page, build_page_set
 from .parallel import Background, BackgroundFailed, Split
@@ -266,6 +266,16 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         assert self.site is not None
         site = self.site
+        # MkDocs follows symbolic links in docs/: one pointing out of the project would
+        # publish whatever it points to (a key, /etc/passwd). Refuse, naming only the link.
+        outside = sorted(f.src_uri for f in files
+                         if f.abs_src_path and escapes(Path(f.abs_src_path), site.root))
+        if outside:
+            docs = Path(os.path.relpath(config.docs_dir, site.root)).as_posix()
+            listing = "\n".join(f"{docs}/{uri}" for uri in outside)
+            raise PluginError(f"reading-list: {len(outside)} file(s) in the docs are symbolic "
+                              f"links to files outside the project; refused unread (copy the "
+                              f"files into the project instead):\n{listing}")
         today = build_date()
         collection, problems = load_collection(list(iter_entry_files(site.papers_path)),
                                                site.taxonomy_path, today, root=site.root)
