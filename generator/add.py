@@ -22,6 +22,7 @@ from .entries import Problem, load_collection, load_taxonomy
 from .files import atomic_write
 from .sources import arxiv, crossref
 from .sources.http import HttpClient, HttpError
+from .terminal import visible
 
 # Factories, so tests can hand in clients that do not really sleep.
 arxiv_client: Callable[[], HttpClient] = arxiv.client_from_env
@@ -46,8 +47,9 @@ def _setup(parser: argparse.ArgumentParser) -> None:
 
 
 def fail(message: str, code: int = 1) -> int:
-    """Print one line to stderr and return ``code``."""
-    print(f"add: {message}", file=sys.stderr)
+    """Print one line to stderr and return ``code``. Messages quote API answers and the
+    command line, so their control characters are shown, not obeyed."""
+    print(f"add: {visible(message)}", file=sys.stderr)
     return code
 
 
@@ -97,7 +99,7 @@ def cmd_add(args: argparse.Namespace) -> int:
                     "written")
     target = papers_dir / f"{paper_id}.yaml"
     atomic_write(target, text)
-    print(f"wrote {target.as_posix()}")
+    print(f"wrote {visible(target.as_posix())}")
     print("next: review the file, run `reading-list check`, then open a pull request",
           file=sys.stderr)
     return 0
@@ -123,7 +125,7 @@ def fetch_arxiv(args: argparse.Namespace, known: Known) -> dict[str, Any]:
         raise _Refused(f"not an arXiv id or URL: {args.source!r} (e.g. 2505.20118 or "
                        "https://arxiv.org/abs/2505.20118; for a DOI use --doi)", 2)
     refuse_duplicate(known, "arxiv", arxiv_id)
-    print(f"fetching arXiv {arxiv_id} ...", file=sys.stderr)
+    print(f"fetching arXiv {visible(arxiv_id)} ...", file=sys.stderr)
     paper = arxiv.fetch(arxiv_id, arxiv_client())
     refuse_duplicate(known, "doi", paper.doi)
     return dict(paper.fields())
@@ -134,7 +136,7 @@ def fetch_doi(args: argparse.Namespace, known: Known) -> dict[str, Any]:
     if doi is None:
         raise _Refused(f"not a DOI: {args.doi!r} (e.g. 10.1145/3576915.3623097)", 2)
     refuse_duplicate(known, "doi", doi)
-    print(f"fetching DOI {doi} from Crossref ...", file=sys.stderr)
+    print(f"fetching DOI {visible(doi)} from Crossref ...", file=sys.stderr)
     work = crossref.fetch(doi, crossref_client())
     fields = dict(work.fields())
     if args.abstract:
@@ -175,7 +177,7 @@ def choose_labels(args: argparse.Namespace, fields: dict[str, Any]) -> tuple[str
 
 
 def _ask(what: str, default: str | None) -> str:
-    prompt = f"{what} [{default}]: " if default else f"{what}: "
+    prompt = f"{what} [{visible(default)}]: " if default else f"{what}: "
     try:
         answer = input(prompt).strip()
     except EOFError:
@@ -193,8 +195,8 @@ def show_suggestion(args: argparse.Namespace, fields: dict[str, Any]):  # -> Sug
     from .related import suggest
 
     suggestion = suggest(collection, str(fields["title"]), str(fields.get("abstract") or ""))
-    for line in suggestion.explain():
-        print(line, file=sys.stderr)
+    for line in suggestion.explain():  # quotes the similar entries' titles
+        print(visible(line), file=sys.stderr)
     return suggestion
 
 
@@ -251,7 +253,7 @@ def write_template(args: argparse.Namespace, known: Known, taxonomy_path: Path) 
                                subsequent_indent="#   ", break_on_hyphens=False))
     target = args.papers / f"{paper_id}.yaml"
     atomic_write(target, "\n".join(lines) + "\n")
-    print(f"wrote {target.as_posix()}")
+    print(f"wrote {visible(target.as_posix())}")
     print("this is a template: `reading-list check` reports it until every field is filled in",
           file=sys.stderr)
     return 0

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from .config import SiteConfig
 from .entries import Collection, Paper
 from .files import YamlError, atomic_write, read_text
+from .terminal import is_control, visible
 
 EXCERPT_CHARS = 280
 MARKER_KEEP_DAYS = 400  #: marker entries older than this are dropped on write
@@ -50,6 +51,11 @@ def html_fragment(elements: Iterable[ET.Element]) -> str:
 
 class DigestError(Exception):
     """The digest cannot be sent; the message is one line for the user."""
+
+
+class SettingsError(DigestError):
+    """The ``SMTP_*``/``DIGEST_*`` settings are missing or wrong: nothing was tried (the
+    command exits with status 2, as for a wrong option)."""
 
 
 # ---------------------------------------------------------------------------- content
@@ -314,33 +320,61 @@ class SmtpSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> SmtpSettings:
-        """Read ``SMTP_*`` and ``DIGEST_*`` variables; raises DigestError naming what is
+        """Read ``SMTP_*`` and ``DIGEST_*`` variables; raises SettingsError naming what is
         missing or wrong."""
-        host = env.get("SMTP_HOST", "").strip()
+        host = setting(env, "SMTP_HOST")
         if not host:
-            raise DigestError("SMTP_HOST is not set: export SMTP_HOST=smtp.example.org "
-                              "(and SMTP_PORT, SMTP_USER, SMTP_PASSWORD, DIGEST_TO)")
-        security = (env.get("SMTP_SECURITY") or "starttls").strip().lower()
+            raise SettingsError("SMTP_HOST is not set: export SMTP_HOST=smtp.example.org "
+                                "(and SMTP_PORT, SMTP_USER, SMTP_PASSWORD, DIGEST_TO)")
+        security = setting(env, "SMTP_SECURITY", "starttls").lower()
         if security not in ("starttls", "ssl", "none"):
-            raise DigestError(f"SMTP_SECURITY must be starttls, ssl or none, not {security!r}")
+            raise SettingsError(f"SMTP_SECURITY must be starttls, ssl or none, "
+                                f"not {security!r}")
         default_port = {"starttls": 587, "ssl": 465, "none": 25}[security]
-        raw_port = (env.get("SMTP_PORT") or str(default_port)).strip()
+        raw_port = setting(env, "SMTP_PORT", str(default_port))
         if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
-            raise DigestError(f"SMTP_PORT must be a port number such as 587, not {raw_port!r}")
-        to = tuple(a.strip() for a in (env.get("DIGEST_TO") or "").split(",") if a.strip())
+            raise SettingsError(f"SMTP_PORT must be a port number such as 587, "
+                                f"not {raw_port!r}")
+        sender, to = addresses_from_env(env)
         if not to:
-            raise DigestError("DIGEST_TO is not set: export DIGEST_TO=lab@example.org "
-                              "(several addresses separated by commas)")
-        for address in to:
-            if "@" not in parseaddr(address)[1]:
-                raise DigestError(f"DIGEST_TO has an invalid address: {address!r}")
-        user = env.get("SMTP_USER", "").strip()
+            raise SettingsError("DIGEST_TO is not set: export DIGEST_TO=lab@example.org "
+                                "(several addresses separated by commas)")
+        user = setting(env, "SMTP_USER")
+        # The password is sent base64-encoded, never inside a command line: left as it is.
         password = env.get("SMTP_PASSWORD", "")
         if user and not password:
-            raise DigestError("SMTP_USER is set but SMTP_PASSWORD is not")
-        sender = (env.get("DIGEST_FROM") or "").strip() or (user if "@" in user else "") \
-            or f"reading-list@{host}"
+            raise SettingsError("SMTP_USER is set but SMTP_PASSWORD is not")
+        sender = sender or (user if "@" in user else "") or f"reading-list@{host}"
         return cls(host, int(raw_port), to, sender, user, password, security)
+
+
+def setting(env: Mapping[str, str], name: str, default: str = "") -> str:
+    """One setting, without surrounding whitespace (a secret pasted with a trailing newline
+    still works). A line break or other control character inside it is a SettingsError:
+    in a header it would add headers (``Bcc:``), in an SMTP command it would add commands.
+    The value is not quoted: it may be a secret."""
+    value = (env.get(name) or "").strip() or default
+    for position, char in enumerate(value, start=1):
+        if is_control(char):
+            hint = ", addresses separated by commas" if name == "DIGEST_TO" else ""
+            raise SettingsError(f"{name} contains a line break or another control character "
+                                f"({visible(char)} at character {position}): set it on one "
+                                f"line{hint}")
+    return value
+
+
+def addresses_from_env(env: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
+    """``DIGEST_FROM`` (empty when unset) and the ``DIGEST_TO`` addresses, each checked to be
+    one line holding an address; raises SettingsError otherwise."""
+    sender = setting(env, "DIGEST_FROM")
+    if sender and "@" not in parseaddr(sender)[1]:
+        raise SettingsError("DIGEST_FROM is not an address: export DIGEST_FROM=list@example.org "
+                            "(or 'Reading list <list@example.org>')")
+    to = tuple(a.strip() for a in setting(env, "DIGEST_TO").split(",") if a.strip())
+    for address in to:
+        if "@" not in parseaddr(address)[1]:
+            raise SettingsError(f"DIGEST_TO has an invalid address: {address!r}")
+    return sender, to
 
 
 def message_id(day: dt.date, config: SiteConfig) -> str:
@@ -353,7 +387,10 @@ def build_message(day: DigestDay, config: SiteConfig, sender: str, to: Sequence[
                   sent_at: dt.datetime | None = None) -> EmailMessage:
     """The digest as a multipart/alternative email: plain text first, then HTML."""
     msg = EmailMessage()
-    msg["Subject"] = day.title(config)
+    # A header is one line: a line break in site_name must not become a traceback (or a
+    # header of its own).
+    msg["Subject"] = " ".join("".join(" " if is_control(c) else c
+                                      for c in day.title(config)).split())
     msg["From"] = sender
     msg["To"] = ", ".join(to)
     msg["Message-ID"] = message_id(day.day, config)

@@ -14,7 +14,9 @@ from .cli import add_papers_options, command, load_or_explain, today
 from .config import SiteConfig, load_site_config
 from .digest import (
     DigestError,
+    SettingsError,
     SmtpSettings,
+    addresses_from_env,
     already_sent,
     build_message,
     digest_for,
@@ -35,6 +37,7 @@ from .importer import (
     write_plan,
 )
 from .sources.http import HttpError
+from .terminal import visible, visible_lines
 
 
 def _config(args: argparse.Namespace) -> SiteConfig:
@@ -85,8 +88,11 @@ def cmd_digest(args: argparse.Namespace) -> int:
     """Render the daily digest email (trending top N and new papers); --send delivers it."""
     try:
         return _digest(args)
-    except (DigestError, FeedError) as exc:
-        print(f"digest: {exc}", file=sys.stderr)
+    except SettingsError as exc:  # the environment is wrong: like a wrong option
+        print(f"digest: {visible(exc)}", file=sys.stderr)
+        return 2
+    except (DigestError, FeedError) as exc:  # may quote a server's answer
+        print(f"digest: {visible(exc)}", file=sys.stderr)
         return 1
 
 
@@ -111,10 +117,11 @@ def _digest(args: argparse.Namespace) -> int:
     marker = args.marker or history_path.parent / "digest-sent.json"
 
     if not args.send:
-        sender = os.environ.get("DIGEST_FROM") or "reading-list@localhost"
-        to = [a.strip() for a in os.environ.get("DIGEST_TO", "").split(",") if a.strip()]
-        print(readable(build_message(digest, config, sender, to or ["you@localhost"])),
-              end="")
+        sender, to = addresses_from_env(os.environ)
+        msg = build_message(digest, config, sender or "reading-list@localhost",
+                            to or ("you@localhost",))
+        # Titles and authors are entry text: their control characters are shown, not obeyed.
+        print(visible_lines(readable(msg)), end="")
         if digest.is_empty:
             print(f"(nothing new on {day}: --send would send nothing)", file=sys.stderr)
         return 0
@@ -122,8 +129,9 @@ def _digest(args: argparse.Namespace) -> int:
     settings = SmtpSettings.from_env(os.environ)
     done = already_sent(marker, day)
     if done and not args.force:
-        print(f"digest for {day} was already sent ({done.get('sent_at', '?')}, "
-              f"recorded in {marker}); nothing sent", file=sys.stderr)
+        # The marker file lives in a repository: what it says is shown, not obeyed.
+        print(f"digest for {day} was already sent ({visible(done.get('sent_at', '?'))}, "
+              f"recorded in {visible(marker)}); nothing sent", file=sys.stderr)
         return 0
     if digest.is_empty:
         print(f"nothing new on {day} (no additions, no trending papers); nothing sent",
@@ -133,14 +141,15 @@ def _digest(args: argparse.Namespace) -> int:
     msg = build_message(digest, config, settings.sender, settings.to, sent_at=now)
     where = f"{settings.host}:{settings.port}"
     if args.dry_run:
-        print(readable(msg), end="")
+        print(visible_lines(readable(msg)), end="")
         print(f"dry run: would send to {len(settings.to)} recipient(s) via {where} "
-              f"({settings.security}); nothing sent, {marker} unchanged", file=sys.stderr)
+              f"({settings.security}); nothing sent, {visible(marker)} unchanged",
+              file=sys.stderr)
         return 0
     send(msg, settings)
     record_sent(marker, day, message_id(day, config), len(settings.to), now)
     print(f"sent the digest for {day} to {len(settings.to)} recipient(s) via {where}; "
-          f"recorded in {marker}", file=sys.stderr)
+          f"recorded in {visible(marker)}", file=sys.stderr)
     return 0
 
 
@@ -176,11 +185,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         url = source_url(args.source, dict(os.environ))
         data = fetch(url, timeout=args.timeout) if url else read_source(Path(args.source))
         candidates = parse_feed(data)
-    except HttpError as exc:
-        print(f"import: cannot fetch the feed: {exc}", file=sys.stderr)
+    except HttpError as exc:  # messages quote the server's answer and the URL
+        print(f"import: cannot fetch the feed: {visible(exc)}", file=sys.stderr)
         return 1
     except ImportError_ as exc:
-        print(f"import: {args.source}: {exc}", file=sys.stderr)
+        print(f"import: {visible(args.source)}: {visible(exc)}", file=sys.stderr)
         return 1
     inbox = args.inbox or args.papers / "inbox"
     known = known_papers([args.papers, inbox])
@@ -188,7 +197,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                        args.include_replacements)
     written = write_plan(plan, inbox, today(args), url or args.source)
     for path in written:
-        print(path.as_posix())
+        print(visible(path.as_posix()))
     skipped = [f"{len(plan.known)} already on the list or in the inbox"]
     if plan.unmatched:
         skipped.append(f"{plan.unmatched} not matching --match")
@@ -197,8 +206,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     if plan.over_limit:
         skipped.append(f"{plan.over_limit} over --limit")
     print(f"{len(candidates)} paper(s) in the feed: wrote {len(written)} candidate(s) to "
-          f"{inbox.as_posix()}/; skipped " + ", ".join(skipped), file=sys.stderr)
+          f"{visible(inbox.as_posix())}/; skipped " + ", ".join(skipped), file=sys.stderr)
     if written:
         print("review each one (category, tags, note), then move it to "
-              f"{args.papers.as_posix()}/ and run `reading-list check`", file=sys.stderr)
+              f"{visible(args.papers.as_posix())}/ and run `reading-list check`",
+              file=sys.stderr)
     return 0

@@ -12,6 +12,7 @@ from typing import TextIO
 from .cli import add_papers_options, command, load_or_explain, today
 from .config import SiteConfig, load_site_config
 from .metrics import DEFAULT_HORIZON_DAYS, HistoryError, RefreshReport, load_history, refresh
+from .terminal import visible
 from .trending import WINDOWS, Ranking, rank
 
 
@@ -72,8 +73,8 @@ def format_refresh(result: RefreshReport) -> str:
         lines.append("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
                                for i, (cell, w) in enumerate(zip(r, widths, strict=True))))
     for p in result.providers:
-        if p.error:
-            lines.append(f"{p.label}: {p.error}")
+        if p.error:  # a provider's failure quotes its answer: shown, never obeyed
+            lines.append(f"{p.label}: {visible(p.error)}")
     return "\n".join(lines)
 
 
@@ -105,13 +106,13 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         result = refresh(collection, path, day, default_providers(timeout=args.timeout),
                          args.horizon, _ProgressLine(sys.stderr))
     except HistoryError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {visible(exc)}", file=sys.stderr)
         return 1
     print(format_refresh(result))
     if result.all_failed:
-        print(f"every provider failed: {path} left unchanged", file=sys.stderr)
+        print(f"every provider failed: {visible(path)} left unchanged", file=sys.stderr)
         return 1
-    print(f"history: {path}", file=sys.stderr)
+    print(f"history: {visible(path)}", file=sys.stderr)
     return 0
 
 
@@ -126,11 +127,13 @@ def format_ranking(ranking: Ranking, titles: dict[str, str], width: int = 100) -
     title_width = max(20, width - 24)
     lines.append(f"{'#':>3}  {'move':<7} {'score':>7}  paper")
     for row in ranking.rows:
-        title = titles.get(row.paper_id, row.paper_id)
+        # Entry titles may hold escapes (YAML "\x1b" is a valid string): shown, not obeyed;
+        # escaped before cutting, so the cut counts the characters the terminal shows.
+        title = visible(titles.get(row.paper_id, row.paper_id))
         if len(title) > title_width:
             title = title[:title_width - 1] + "…"
         lines.append(f"{row.rank:>3}  {row.movement:<7} {row.score:>7.2f}  {title}")
-        lines.append(f"{'':>20}{row.paper_id}: {row.summary}")
+        lines.append(f"{'':>20}{visible(row.paper_id)}: {visible(row.summary)}")
     return "\n".join(lines)
 
 
@@ -154,7 +157,7 @@ def cmd_trending(args: argparse.Namespace) -> int:
     try:
         history = load_history(_history_path(args))
     except HistoryError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {visible(exc)}", file=sys.stderr)
         return 1
     ranking = rank(collection, history, today(args), args.window, args.limit)
     width = shutil.get_terminal_size((100, 24)).columns

@@ -290,3 +290,35 @@ def test_manual_template_is_flagged_by_check_until_filled(project: Path) -> None
     assert cli.main(["check", "--date", TODAY, str(path)]) == 0
     assert run("--manual") == 0
     assert (project / "papers" / "new-paper.yaml").exists()
+
+
+def _raw_controls(text: str) -> list[str]:
+    """Control characters in ``text`` other than the line breaks the command writes."""
+    return [c for c in text if c != "\n" and (ord(c) < 32 or 0x7f <= ord(c) <= 0x9f)]
+
+
+def test_a_hostile_doi_is_shown_escaped(project: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    # A percent-encoded DOI decodes to any character; the messages that quote it (and what
+    # the service answers about it) reach the terminal with the escapes shown, not obeyed.
+    before = files(project)
+    assert run("--doi", "10.1145/%1b]0;pwned%07%1b[2J", "--category", "covert-channels",
+               "--tags", "steganography") == 1
+    err = capsys.readouterr().err
+    assert _raw_controls(err) == []
+    assert r"fetching DOI 10.1145/\x1b]0;pwned\x07\x1b[2J from Crossref" in err
+    assert "Traceback" not in err and files(project) == before
+
+
+def test_similar_entries_titles_are_shown_escaped(project: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    # The suggestion quotes the titles of the most similar entries on the list: one of them
+    # holds escapes (which check accepts: YAML's "\x1b" is a valid string).
+    text = (REPO / "papers" / "trojanstego.yaml").read_text("utf-8")
+    text = text.replace('arxiv: "2505.20118"', 'arxiv: "2505.99999"').replace(
+        'title: "TrojanStego:', 'title: "\\e[2J\\e]0;pwned\\a Hidden Stego:', 1)
+    (project / "papers" / "hidden-stego.yaml").write_text(text, "utf-8")
+    assert run("2505.20118", "--category", "covert-channels", "--tags", "steganography") == 0
+    err = capsys.readouterr().err
+    assert _raw_controls(err) == []
+    assert r"\x1b[2J\x1b]0;pwned\x07 Hidden Stego:" in err

@@ -21,6 +21,7 @@ from generator import cli
 from generator.config import SiteConfig
 from generator.digest import (
     DigestError,
+    SettingsError,
     SmtpSettings,
     already_sent,
     build_message,
@@ -111,6 +112,22 @@ def test_settings_from_env() -> None:
                          ({"SMTP_PASSWORD": ""}, "SMTP_PASSWORD is not")]:
         with pytest.raises(DigestError, match=message):
             SmtpSettings.from_env({**env, **bad})
+
+
+@pytest.mark.parametrize("name", ["DIGEST_TO", "DIGEST_FROM", "SMTP_HOST", "SMTP_USER"])
+@pytest.mark.parametrize("bad", ["\r\nBcc: eve@evil.example", "\nX-Injected: 1", "\x00",
+                                 "\x1b[2J", "\u2028"])
+def test_a_control_character_in_a_setting_is_a_settings_error(name: str, bad: str) -> None:
+    env = {"SMTP_HOST": "smtp.example.org", "DIGEST_TO": "a@example.org",
+           "DIGEST_FROM": "list@example.org", "SMTP_USER": "bot@example.org",
+           "SMTP_PASSWORD": "pw"}
+    env[name] = env[name][:4] + bad + env[name][4:]  # inside: around it is only whitespace
+    with pytest.raises(SettingsError, match=f"^{name} contains a line break or another "
+                                            "control character") as caught:
+        SmtpSettings.from_env(env)
+    assert "evil" not in str(caught.value)  # the value (maybe a secret) is not quoted
+    # Surrounding whitespace is not an error: a secret pasted with its newline still works.
+    assert SmtpSettings.from_env({**env, name: f" {env[name].replace(bad, '')}\r\n"})
 
 
 def test_marker_round_trip_and_corruption(tmp_path: Path) -> None:
@@ -263,7 +280,7 @@ def test_starttls_is_the_default_and_required(smtp: tuple[Inbox, int], workdir: 
 def test_unreachable_server_and_missing_settings(workdir: Path,
                                                  monkeypatch: pytest.MonkeyPatch,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    assert digest("--send") == 1
+    assert digest("--send") == 2  # a settings error, like a wrong option
     assert "SMTP_HOST is not set" in capsys.readouterr().err
     use_server(monkeypatch, _free_port())  # nothing listens there
     assert digest("--send") == 1
@@ -296,3 +313,44 @@ def test_digest_needs_a_site_url(workdir: Path, capsys: pytest.CaptureFixture[st
     code = cli.main(["digest", "--papers", str(ROOT / "papers"), "--date", "2026-11-27"])
     assert code == 1
     assert "site_url" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["DIGEST_TO", "DIGEST_FROM"])
+def test_header_injection_through_the_environment_is_refused(
+        smtp: tuple[Inbox, int], workdir: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str], name: str) -> None:
+    inbox, port = smtp
+    use_server(monkeypatch, port)
+    monkeypatch.setenv(name, "list@lab.example\r\nBcc: eve@evil.example")
+    for args in (("--send",), ("--send", "--dry-run"), ()):  # sending, checking, rendering
+        assert digest(*args) == 2, args
+        out, err = capsys.readouterr()
+        assert f"digest: {name} contains a line break" in err
+        assert "Traceback" not in err and "Bcc" not in out + err
+    assert inbox.messages == []
+    assert not (workdir / "data" / "digest-sent.json").exists()
+
+
+def test_other_settings_errors_exit_2_and_a_line_break_in_the_site_name_is_a_space(
+        smtp: tuple[Inbox, int], workdir: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    inbox, port = smtp
+    use_server(monkeypatch, port, DIGEST_FROM="not an address")
+    assert digest("--send") == 2
+    assert "DIGEST_FROM is not an address" in capsys.readouterr().err
+    use_server(monkeypatch, port, SMTP_PORT="smtp")
+    assert digest("--send") == 2
+    use_server(monkeypatch, port, SMTP_HOST="127.0.0.1\r\nRCPT TO:<eve@evil.example>")
+    assert digest("--send") == 2
+    assert inbox.messages == []
+    use_server(monkeypatch, port)
+    capsys.readouterr()
+    # site_name comes from mkdocs.yml: a line break in it must not break the Subject header.
+    (workdir / "mkdocs.yml").write_text('site_name: "Lab\\nlist"\nsite_url: ' + SITE + "\n")
+    assert digest("--send") == 0
+    msg = email.message_from_bytes(inbox.messages[0].original_content,
+                                   policy=email.policy.default)
+    assert msg["Subject"].startswith("Lab list digest, 2026-11-27")
+    assert not [k for k in msg if k.lower() not in
+                ("subject", "from", "to", "message-id", "date", "content-type",
+                 "mime-version", "x-peer", "x-mailfrom", "x-rcptto")]
