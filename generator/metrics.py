@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -33,10 +34,14 @@ from typing import TYPE_CHECKING, Any
 from .files import YamlError, atomic_write, read_text
 
 if TYPE_CHECKING:  # pragma: no cover - types only; keeps `build` free of network code
-    from .entries import Collection
-    from .sources.signals import Provider
+    from .entries import Collection, Paper
+    from .sources.signals import FetchResult, Provider
+
+log = logging.getLogger(__name__)
 
 HISTORY_VERSION = 1
+#: Counts are below 2^53 (exclusive): see :func:`is_count`.
+MAX_COUNT = 2 ** 53
 DEFAULT_HORIZON_DAYS = 120
 MAX_HISTORY_BYTES = 64 * 1024 * 1024
 
@@ -52,6 +57,8 @@ class History:
     """Daily signal values: date -> paper id -> signal -> non-negative integer."""
 
     days: Mapping[dt.date, Values] = field(default_factory=dict)
+    #: what loading skipped (bad values in the file), one message each; not part of equality
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def dates(self) -> tuple[dt.date, ...]:
@@ -85,8 +92,53 @@ class History:
         return tuple(sorted(merged.items()))
 
 
+def is_count(value: object) -> bool:
+    """Whether ``value`` is a count the history holds: an int (not a bool) in
+    ``0 <= value < 2**53``, the range where every number survives a trip through JSON
+    readers that use doubles (JavaScript) and through the ranking's float arithmetic."""
+    return (isinstance(value, int) and not isinstance(value, bool)
+            and 0 <= value < MAX_COUNT)
+
+
+def describe(value: object) -> str:
+    """A short, safe rendering of a value for a message (a 400-digit number, a megabyte
+    string or an object are not quoted whole)."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, int):
+        if abs(value) < 10 ** 18:
+            return str(value)
+        # str() refuses integers above 4,300 digits; the bit length says enough.
+        return f"a {int(value.bit_length() * 0.30103) + 1}-digit number"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:39] + "…"
+        return repr(text)
+    return f"a JSON {'array' if isinstance(value, list) else 'object'}"
+
+
+def _printable(text: str) -> str:
+    """A key from the file as it may be printed: control characters as escapes."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+COUNT_RANGE = "a whole number from 0 to 2^53 - 1"
+
+#: Warnings about one history file are listed up to this many, then counted.
+MAX_HISTORY_WARNINGS = 10
+
+
 def parse_history(text: str, source: str = "metrics history") -> History:
-    """Parse and validate the history document. Raises :class:`HistoryError`."""
+    """Parse and validate the history document.
+
+    A document that is not a history at all (not JSON, another layout or version) raises
+    :class:`HistoryError`. Inside a valid document, anything that is not a count where a
+    count belongs (negative, too large, a float, a string, null, a bool), a day that is not
+    a date and a paper that is not an object are skipped, and each skip is named in
+    ``History.warnings``: one bad value written by some tool must not stop every later
+    build, ranking and digest. The next refresh writes the repaired file.
+    """
 
     def fail(message: str) -> HistoryError:
         return HistoryError(f"{source}: {message}")
@@ -96,39 +148,66 @@ def parse_history(text: str, source: str = "metrics history") -> History:
     except json.JSONDecodeError as exc:
         raise fail(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
                    "restore it from version control or delete it to start afresh") from None
+    except (RecursionError, ValueError):  # nested too deeply; a number of 4,300+ digits
+        raise fail("not a metrics history (nested too deeply or a number too long to "
+                   "read); restore it from version control or delete it to start afresh"
+                   ) from None
     if not isinstance(data, dict) or not isinstance(data.get("days"), dict):
         raise fail('expected an object with "version" and "days"')
     if data.get("version") != HISTORY_VERSION:
-        raise fail(f"unsupported version {data.get('version')!r} (expected {HISTORY_VERSION})")
+        raise fail(f"unsupported version {describe(data.get('version'))} "
+                   f"(expected {HISTORY_VERSION})")
+    warnings: list[str] = []
     days: dict[dt.date, Values] = {}
     for key, papers in data["days"].items():
         try:
             day = dt.date.fromisoformat(key)
         except ValueError:
-            raise fail(f"{key!r} is not a date (YYYY-MM-DD)") from None
+            warnings.append(f"{describe(key)} is not a date (YYYY-MM-DD); day skipped")
+            continue
         if not isinstance(papers, dict):
-            raise fail(f"{key}: expected an object of papers")
+            warnings.append(f"{key}: expected an object of papers; day skipped")
+            continue
         clean: dict[str, dict[str, int]] = {}
         for paper_id, signals in papers.items():
             if not isinstance(signals, dict):
-                raise fail(f"{key}/{paper_id}: expected an object of signals")
+                warnings.append(f"{key}/{_printable(paper_id)}: expected an object of "
+                                "signals; skipped")
+                continue
+            good = {}
             for signal, value in signals.items():
-                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    raise fail(f"{key}/{paper_id}/{signal}: {value!r} is not a count")
-            clean[paper_id] = dict(signals)
+                if is_count(value):
+                    good[signal] = value
+                else:
+                    warnings.append(f"{key}/{_printable(paper_id)}/{_printable(signal)}: "
+                                    f"{describe(value)} is not a count ({COUNT_RANGE}); "
+                                    "value skipped")
+            if good:
+                clean[paper_id] = good
         days[day] = clean
-    return History(days)
+    if len(warnings) > MAX_HISTORY_WARNINGS:
+        more = len(warnings) - MAX_HISTORY_WARNINGS
+        warnings[MAX_HISTORY_WARNINGS:] = [f"... and {more} more skipped"]
+    return History(days, tuple(f"{source}: {w}" for w in warnings))
 
 
 def load_history(path: Path) -> History:
-    """Read the history file; a missing file is an empty history, a corrupt one an error."""
+    """Read the history file; a missing file is an empty history, a corrupt one an error.
+
+    Skipped values (see :func:`parse_history`) are logged as warnings, on the
+    ``generator.metrics`` logger: outside MkDocs' own loggers, so a strict build shows them
+    without failing on them.
+    """
     if not path.exists():
         return History()
     try:
         text = read_text(path, MAX_HISTORY_BYTES)
     except (OSError, YamlError) as exc:
         raise HistoryError(f"{path}: cannot read: {getattr(exc, 'message', exc)}") from None
-    return parse_history(text, str(path))
+    history = parse_history(text, str(path))
+    for warning in history.warnings:
+        log.warning("%s", warning)
+    return history
 
 
 def dump_history(history: History) -> str:
@@ -222,7 +301,7 @@ def refresh(collection: Collection, path: Path, day: dt.date, providers: Sequenc
     papers = collection.papers
     reports = []
     for provider in providers:
-        result = provider.fetch(papers, progress)
+        result = _fetch(provider, papers, progress)
         if result.values:
             history = prune(record(history, day, result.values), day, horizon_days)
             save_history(path, history)
@@ -232,6 +311,34 @@ def refresh(collection: Collection, path: Path, day: dt.date, providers: Sequenc
             failed=len(result.failures),
             error=result.failures[0][1] if result.failures else ""))
     return RefreshReport(day, len(papers), tuple(reports))
+
+
+def _fetch(provider: Provider, papers: Sequence[Paper], progress: Progress | None
+           ) -> FetchResult:
+    """One provider's answer, with every value checked: a value that is not a count makes
+    that paper a failure of this provider (it never reaches the history), and a provider
+    that breaks (a bug, an answer its parser did not foresee) fails alone: the others still
+    run and their values are still saved."""
+    from .sources.signals import FetchResult
+
+    try:
+        result = provider.fetch(papers, progress)
+    except Exception as exc:  # noqa: BLE001 - one provider must not stop the others
+        failed = FetchResult(asked=len(papers))
+        message = f"{provider.label} failed: {type(exc).__name__}: {_printable(str(exc))[:200]}"
+        failed.failures.extend((p.id, message) for p in papers)
+        return failed
+    checked = FetchResult(unknown=list(result.unknown), failures=list(result.failures),
+                          asked=result.asked)
+    for paper_id, signals in result.values.items():
+        bad = sorted(name for name, value in signals.items() if not is_count(value))
+        if bad:
+            checked.failures.append((paper_id, "; ".join(
+                f"{name}: {describe(signals[name])} is not a count ({COUNT_RANGE})"
+                for name in bad)))
+        else:
+            checked.values[paper_id] = dict(signals)
+    return checked
 
 
 def history_json(history: History) -> dict[str, Any]:

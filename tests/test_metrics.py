@@ -105,17 +105,51 @@ def test_missing_file_is_an_empty_history(tmp_path: Path) -> None:
     ('{"days": {"2026-12-01": {"a": {"citations": 1}', "not valid JSON (line 1"),
     ("[]", 'expected an object with "version" and "days"'),
     ('{"days": {}, "version": 9}', "unsupported version 9"),
-    ('{"days": {"yesterday": {}}, "version": 1}', "'yesterday' is not a date"),
-    ('{"days": {"2026-12-01": {"a": {"citations": -1}}}, "version": 1}', "is not a count"),
-    ('{"days": {"2026-12-01": {"a": {"citations": "3"}}}, "version": 1}', "is not a count"),
-    ('{"days": {"2026-12-01": {"a": [1]}}, "version": 1}', "expected an object of signals"),
+    ('{"days": {}, "version": ' + "9" * 5000 + "}", "number too long to read"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
 ])
 def test_corrupt_history_is_a_clear_error(tmp_path: Path, text: str, message: str) -> None:
+    """A file that is not a history at all is an error (refresh will not overwrite it)."""
     path = tmp_path / "metrics.json"
     path.write_text(text)
     with pytest.raises(HistoryError) as err:
         load_history(path)
     assert str(err.value).startswith(f"{path}: ") and message in str(err.value)
+
+
+BAD_VALUES = {"negative": -1, "huge": 10 ** 400, "at-limit": 2 ** 53, "float": 1.5,
+              "string": "3", "null": None, "bool": True, "inf": float("inf"), "list": [1]}
+
+
+def test_bad_values_in_the_history_are_skipped_with_a_warning(tmp_path: Path,
+                                                              caplog) -> None:
+    """One bad value (written by hand or by an older tool) costs that value, never the
+    build, the ranking or the digest: it is skipped and named in a warning."""
+    days = {"2026-12-01": {"a": {"citations": 1, **BAD_VALUES},
+                           "b": [1], "c": {"citations": 2 ** 53 - 1}},
+            "2026-12-02": {"a": {"citations": 4}},
+            "yesterday": {"a": {"citations": 2}},
+            "2026-12-03": "not an object"}
+    path = tmp_path / "metrics.json"
+    path.write_text(json.dumps({"days": days, "version": 1}))  # 1e400 is written Infinity
+    history = load_history(path)
+    assert history.days == {dt.date(2026, 12, 1): {"a": {"citations": 1},
+                                                   "c": {"citations": 2 ** 53 - 1}},
+                            dt.date(2026, 12, 2): {"a": {"citations": 4}}}
+    assert len(history.warnings) == 10 + 1  # ten named, then counted
+    assert history.warnings[0] == (f"{path}: 2026-12-01/a/negative: -1 is not a count "
+                                   "(a whole number from 0 to 2^53 - 1); value skipped")
+    assert "2026-12-01/a/huge: a 401-digit number is not a count" in history.warnings[1]
+    assert "/at-limit: 9007199254740992 is not a count" in history.warnings[2]
+    assert "/bool: true is not a count" in "".join(history.warnings)
+    assert history.warnings[-1].endswith("... and 2 more skipped")
+    assert [r.levelname for r in caplog.records] == ["WARNING"] * 11
+    assert caplog.records[0].name == "generator.metrics"  # not MkDocs': strict builds pass
+    # What the history feeds on later days works: the ranking and a refresh that repairs.
+    from generator.trending import rank
+    assert rank(COLLECTION, history, dt.date(2026, 12, 3), "week").rows is not None
+    refresh(COLLECTION, path, dt.date(2026, 12, 4), [FakeProvider("s2", {"alpha": {"c": 1}})])
+    assert "Infinity" not in path.read_text() and load_history(path).warnings == ()
 
 
 def test_crash_during_write_keeps_the_old_file(tmp_path: Path, monkeypatch) -> None:
@@ -215,6 +249,38 @@ def test_interrupted_refresh_keeps_the_providers_already_done(tmp_path: Path) ->
         refresh(COLLECTION, path, day(0), [FakeProvider("s2", {"alpha": {"citations": 2}}),
                                            FakeProvider("hf", {}, interrupt=True)])
     assert load_history(path).days == {day(0): {"alpha": {"citations": 2}}}
+
+
+@pytest.mark.parametrize("bad", [-1, 2 ** 53, 10 ** 400, 1.0, float("nan"), float("inf"),
+                                 "12", None, True, [3]])
+def test_refresh_rejects_values_that_are_not_counts(tmp_path: Path, bad: Any) -> None:
+    """Whatever a provider hands back, only counts reach the history; a bad value makes
+    that paper a failure of that provider."""
+    path = tmp_path / "metrics.json"
+    report = refresh(COLLECTION, path, day(0), [FakeProvider(
+        "s2", {"alpha": {"citations": 3, "influential_citations": bad},
+               "beta": {"citations": 2 ** 53 - 1}})])
+    assert load_history(path).days == {day(0): {"beta": {"citations": 2 ** 53 - 1}}}
+    (only,) = report.providers
+    assert (only.fetched, only.failed) == (1, 1)
+    assert only.error.startswith("influential_citations: ") and "is not a count" in only.error
+    assert len(only.error) < 200  # 10**400 is not quoted whole
+
+
+class BrokenProvider(FakeProvider):
+    def fetch(self, papers: Sequence[Paper], progress=None) -> FetchResult:
+        raise RecursionError("maximum recursion depth exceeded")
+
+
+def test_a_provider_that_breaks_does_not_stop_the_others(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.json"
+    report = refresh(COLLECTION, path, day(0), [
+        BrokenProvider("s2", None), FakeProvider("hf", {"alpha": {"hf_upvotes": 2}})])
+    assert load_history(path).days == {day(0): {"alpha": {"hf_upvotes": 2}}}
+    broken, hf = report.providers
+    assert broken.broken and broken.error == (
+        "s2 failed: RecursionError: maximum recursion depth exceeded")
+    assert not hf.broken and not report.all_failed
 
 
 # --- the command, killed midway ---------------------------------------------------------------

@@ -95,6 +95,8 @@ class Handler(BaseHTTPRequestHandler):
                               {"Retry-After": fault.split(":")[1]})
         if fault == "slow":
             time.sleep(0.6)
+        if fault and fault.startswith("body:"):  # a scripted answer, byte for byte
+            return self._send(200, None, raw=fault[len("body:"):].encode())
         if url.path == "/graph/v1/paper/batch":
             answer: Any = [apis.s2.get(i) for i in body["ids"]]
         elif url.path.startswith("/api/papers/"):
@@ -292,6 +294,41 @@ def test_github_stars_token_shared_repo_and_unknown(apis) -> None:
     assert repo_requests.count("/repos/org/tool") == 1  # fetched once for both papers
     assert all(h["Authorization"] == "Bearer t0ken" for _, _, h, _ in fake.requests)
     assert max(sleeps) >= 3
+
+
+@pytest.mark.parametrize(("count", "shown"), [
+    ("1e400", "inf"), ("1" + "0" * 400, "a 401-digit number"), ("-1", "-1"),
+    ("9007199254740992", "9007199254740992"), ("12.0", "12.0"), ('"12"', "'12'"),
+    ("true", "true"), ("null", "null"), ("NaN", "nan"), ("[1]", "a JSON array"),
+])
+def test_counts_outside_the_range_are_failures_of_that_paper(apis, count: str,
+                                                            shown: str) -> None:
+    """A count is an int in 0 <= n < 2**53: anything else fails that paper, not the run."""
+    fake, base = apis
+    fake.faults["/repos/org/tool"] = [f'body:{{"stargazers_count": {count}}}']
+    papers = [paper("a", code="https://github.com/org/tool", arxiv="1"),
+              paper("b", code="https://github.com/lab/code", arxiv="2")]
+    result = GitHub(client(base)).fetch(papers)
+    assert result.values == {"b": {"github_stars": 7}}
+    assert result.failures == [("a", "unexpected answer from GitHub: stargazers_count is "
+                                     f"{shown}, not a count (a whole number from 0 to "
+                                     "2^53 - 1)")]
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"upvotes": ' + "9" * 5000 + "}", "a number too long to read"),
+    ('{"upvotes": 1', "Expecting"),
+])
+def test_json_no_parser_can_take_is_a_failure_of_that_paper(apis, body: str,
+                                                           reason: str) -> None:
+    fake, base = apis
+    fake.faults["/api/papers/2505.20118"] = [f"body:{body}"] * 3
+    result = HuggingFace(client(base)).fetch(PAPERS[:2])
+    assert result.values == {"zero": {"hf_upvotes": 3}}
+    ((pid, message),) = result.failures
+    assert pid == "known" and message.startswith("malformed JSON from ")
+    assert reason in message and len(message) < 300
 
 
 def test_default_providers_read_the_environment() -> None:

@@ -397,3 +397,43 @@ def test_crossref_records_without_a_work_are_clear_errors(data: object) -> None:
 def test_crossref_year_only_date() -> None:
     data = {"message": {"title": ["T"], "issued": {"date-parts": [[2021]]}}}
     assert crossref.parse_work(data, "10.1/x").published == "2021"
+
+
+def _best_time(func, arg, repeat: int = 5) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func(arg)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@pytest.mark.parametrize("piece", ["<jats:title>", "<jats:p", "<a", "x<>", "\n \t",
+                                   "<jats:p>&amp;</jats:p>"])
+def test_crossref_cleaning_is_linear_in_the_input(piece: str) -> None:
+    """An abstract crafted for backtracking (thousands of unclosed tags) costs about 16 times
+    more at 16 times the size, not 256 times: compared as a ratio, not a clock time."""
+    small, large = piece * 2_000 + "end", piece * 32_000 + "end"
+    ratio = _best_time(crossref.jats_to_text, large) / max(
+        _best_time(crossref.jats_to_text, small), 1e-6)
+    assert ratio < 64, f"{ratio:.0f}x the time for 16x the input"
+
+
+def test_crossref_cleaning_keeps_text_that_only_looks_like_markup() -> None:
+    assert crossref.jats_to_text("a < b <jats:italic>c</jats:italic> <> d>e") == "a < b c <> d>e"
+    assert crossref.jats_to_text("<jats:title>x<jats:p>y</jats:p>") == "x\n\ny"
+    assert crossref.jats_to_text("one\n  \ntwo\nthree") == "one\n\ntwo three"
+
+
+@pytest.mark.parametrize("message", [
+    {"title": ["T"], "author": 5}, {"title": ["T"], "author": [{"given": {"x": 1}}]},
+    {"title": ["T"], "issued": "2020"}, {"title": ["T"], "issued": {"date-parts": "2020"}},
+    {"title": ["T"], "issued": {"date-parts": [[2020, 10 ** 400]]}},
+    {"title": ["T"], "issued": {"date-parts": [[True]]}}, {"title": ["T"], "abstract": ["x"]},
+    {"title": ["T"], "DOI": 7, "URL": ["u"]},
+])
+def test_crossref_answers_of_the_wrong_shape_do_not_raise(message: dict) -> None:
+    """Every level of the answer is checked: a wrong type is left out, never a traceback."""
+    work = crossref.parse_work({"message": message}, "10.1/x")
+    assert (work.title, work.authors, work.published, work.doi, work.url, work.abstract) == (
+        "T", (), None, "10.1/x", None, None)

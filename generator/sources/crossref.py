@@ -79,18 +79,24 @@ def parse_work(data: Any, doi: str) -> CrossrefWork:
     if not title:
         raise SourceError(f"Crossref's record of {doi} has no title")
     authors = []
-    for person in message.get("author") or []:
+    people = message.get("author")
+    for person in people if isinstance(people, list) else []:
         if not isinstance(person, dict):
             continue
-        name = " ".join(str(p) for p in (person.get("given"), person.get("family")) if p)
-        name = " ".join((name or str(person.get("name") or "")).split())
+        name = " ".join(p for p in (person.get("given"), person.get("family"))
+                        if isinstance(p, str) and p)
+        if not name.strip() and isinstance(person.get("name"), str):
+            name = person["name"]
+        name = " ".join(name.split())
         if name:
             authors.append(name)
-    return CrossrefWork(doi=str(message.get("DOI") or doi), title=title,
-                        authors=tuple(authors), published=_date(message),
+    found_doi, abstract, url = (message.get(k) for k in ("DOI", "abstract", "URL"))
+    return CrossrefWork(doi=found_doi if isinstance(found_doi, str) and found_doi else doi,
+                        title=title, authors=tuple(authors), published=_date(message),
                         venue=" ".join(_first(message.get("container-title")).split()) or None,
-                        abstract=jats_to_text(message.get("abstract") or "") or None,
-                        url=message.get("URL") if isinstance(message.get("URL"), str) else None)
+                        abstract=(jats_to_text(abstract) or None) if isinstance(abstract, str)
+                        else None,
+                        url=url if isinstance(url, str) else None)
 
 
 def _first(value: Any) -> str:
@@ -103,10 +109,17 @@ def _date(message: dict[str, Any]) -> str | None:
     """The earliest of the work's dates, as precise as Crossref knows it."""
     found = []
     for key in ("published-print", "published-online", "published", "issued"):
-        parts = (message.get(key) or {}).get("date-parts") or [[]]
-        first = parts[0] if parts and isinstance(parts[0], list) else []
-        if first and all(isinstance(p, int) for p in first) and first[0] >= 1000:
-            found.append(tuple(first[:3]))
+        # Every level is checked: the answer is untrusted, a string or a list where an
+        # object belongs must not raise, and a month of 10**400 is no date.
+        date = message.get(key)
+        parts = date.get("date-parts") if isinstance(date, dict) else None
+        first = parts[0] if isinstance(parts, list) and parts else None
+        if not isinstance(first, list) or not first:
+            continue
+        first = first[:3]
+        if all(isinstance(p, int) and not isinstance(p, bool) and 1 <= p <= high
+               for p, high in zip(first, (9999, 12, 31), strict=False)) and first[0] >= 1000:
+            found.append(tuple(first))
     if not found:
         return None
     best = min(found, key=lambda p: (p[0], p[1] if len(p) > 1 else 0,
@@ -114,12 +127,53 @@ def _date(message: dict[str, Any]) -> str | None:
     return "-".join([f"{best[0]:04d}"] + [f"{p:02d}" for p in best[1:]])
 
 
+#: JATS elements whose end starts a new paragraph (``jats:p``; also ``jats:sec`` and
+#: ``jats:title`` boundaries, which never sit inside a sentence).
+_PARAGRAPH_TAGS = frozenset({"jats:p", "/jats:p", "jats:sec", "/jats:sec"})
+
+
 def jats_to_text(jats: str) -> str:
-    """Plain text from a JATS abstract: paragraphs kept, tags and the "Abstract" title gone."""
+    """Plain text from a JATS abstract: paragraphs kept, tags and the "Abstract" title gone.
+
+    One pass over the text with ``str.find`` (no regular expression that could backtrack),
+    so the time is linear in the length of the answer however it is crafted: thousands of
+    unclosed ``<jats:title>`` or ``<`` cost no more than ordinary text.
+    """
     if not jats.strip():
         return ""
-    text = re.sub(r"<jats:title>.*?</jats:title>", "", jats, flags=re.DOTALL)
-    text = re.sub(r"</jats:p>|<jats:p[^>]*>", "\n\n", text)
-    text = html.unescape(re.sub(r"<[^>]+>", "", text))
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
-    return "\n\n".join(p for p in paragraphs if p)
+    out: list[str] = []
+    pos = 0
+    title_closed = True  # False once a <jats:title> was found to have no end after it
+    while True:
+        lt = jats.find("<", pos)
+        gt = jats.find(">", lt + 1) if lt >= 0 else -1
+        if gt < 0:  # no tag can start after this point: the rest is text
+            out.append(jats[pos:])
+            break
+        # In "a < b <jats:italic>" the tag is the last "<" before ">"; the others are text.
+        lt = jats.rfind("<", lt, gt)
+        out.append(jats[pos:lt])
+        if gt == lt + 1:  # "<>" is text, not a tag
+            out.append("<>")
+            pos = gt + 1
+            continue
+        tag = jats[lt + 1:gt]
+        name = tag.split(None, 1)[0].rstrip("/").lower() if tag.strip() else ""
+        pos = gt + 1
+        if name == "jats:title" and title_closed:
+            end = jats.find("</jats:title>", pos)
+            if end >= 0:  # the "Abstract" heading: dropped with its text
+                pos = end + len("</jats:title>")
+                out.append("\n\n")
+                continue
+            title_closed = False  # none later either: do not search again
+        if name in _PARAGRAPH_TAGS:
+            out.append("\n\n")
+    text = html.unescape("".join(out))
+    paragraphs: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        if line.strip():
+            paragraphs[-1].append(line)
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return "\n\n".join(" ".join(" ".join(p).split()) for p in paragraphs if p)

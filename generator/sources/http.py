@@ -4,12 +4,34 @@ Every network call of the project goes through :class:`HttpClient`, so tests poi
 local server (base URLs come from the environment) and faults are handled in one place:
 5xx and 429 are retried with exponential backoff that honours ``Retry-After``; timeouts and
 connection errors are retried; anything else raises :class:`HttpError` with a clear message.
+
+Every answer is untrusted, so the client also bounds what a server can do to us:
+
+* **Credentials stay with their host.** Redirects are followed here, not by urllib: only to
+  ``http``/``https`` URLs, at most ``max_redirects`` times, and a hop to another origin
+  (scheme, host or port) than the base URL's goes out without the credential headers
+  (``Authorization``, ``Cookie``, ``x-api-key``, any header whose name says it is a key,
+  token, secret or session, and any the caller lists in ``secret_headers``). They are not
+  sent again later in that chain, even if it comes back. Error messages never quote headers,
+  and URLs in them have their user info and secret-looking query values masked.
+* **Bounded input.** A body larger than ``max_bytes`` fails (before reading, when its
+  ``Content-Length`` says so), and one call of :meth:`HttpClient.request` ends within
+  ``deadline`` seconds, retries and waits included, so a server trickling a byte a second
+  cannot hold a command forever. Both default to the environment
+  (``READING_LIST_HTTP_MAX_BYTES``, ``READING_LIST_HTTP_DEADLINE``), then to 32 MiB and
+  120 s.
+* **Broken replies are HttpErrors**: a truncated body, a reply that is not HTTP, invalid or
+  absurdly nested JSON, a number too long to read.
 """
 
 from __future__ import annotations
 
 import email.utils
+import http.client
 import json
+import os
+import re
+import string
 import time
 import urllib.error
 import urllib.parse
@@ -20,6 +42,19 @@ from typing import Any
 
 USER_AGENT = "reading-list/0.1 (+https://github.com/; curated paper list generator)"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+MAX_REDIRECTS = 5
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024  #: no API answer or feed we read comes near this
+DEFAULT_DEADLINE = 120.0  #: room for 3 retries, their backoff and one Retry-After wait
+DEADLINE_ENV = "READING_LIST_HTTP_DEADLINE"
+MAX_BYTES_ENV = "READING_LIST_HTTP_MAX_BYTES"
+CHUNK_BYTES = 64 * 1024
+
+#: Headers that carry credentials: sent only to the base URL's origin.
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+#: A header a future service adds (``X-Auth-Token``, ``Private-Key``...) is a secret too.
+_SECRET_NAME = re.compile(r"auth|cookie|token|secret|passw|session|credential|key",
+                          re.IGNORECASE)
 
 
 class HttpError(Exception):
@@ -31,15 +66,29 @@ class HttpError(Exception):
         self.url = url
 
 
+class _Final(Exception):
+    """A fault that retrying cannot mend (too large, deadline, bad redirect): not retried."""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Hand every 3xx back to :class:`HttpClient`, which decides where credentials go."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect())
+
+
 @dataclass
 class HttpClient:
-    """HTTP with a base URL, a minimum interval between requests, and retries.
+    """HTTP with a base URL, a minimum interval between requests, retries and limits.
 
     ``sleep`` and ``clock`` are injectable so tests run without real waiting.
     """
 
     base_url: str
-    timeout: float = 20.0
+    timeout: float = 20.0  #: seconds for connecting and for each read
     retries: int = 3
     backoff: float = 1.0  #: first retry delay in seconds, doubled each time
     max_retry_after: float = 60.0  #: never wait longer than this for one Retry-After
@@ -47,6 +96,14 @@ class HttpClient:
     headers: Mapping[str, str] = field(default_factory=dict)
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+    #: largest body accepted, in bytes (None: ``READING_LIST_HTTP_MAX_BYTES`` or 32 MiB)
+    max_bytes: int | None = None
+    #: seconds one request may take, retries and waits included (None:
+    #: ``READING_LIST_HTTP_DEADLINE`` or 120)
+    deadline: float | None = None
+    max_redirects: int = MAX_REDIRECTS
+    #: further header names that must not leave the base URL's origin
+    secret_headers: frozenset[str] = frozenset()
     _last: float | None = field(default=None, init=False, repr=False)
 
     def url(self, path: str, params: Mapping[str, Any] | None = None) -> str:
@@ -59,6 +116,12 @@ class HttpClient:
             full += ("&" if "?" in full else "?") + query
         return full
 
+    def is_secret(self, header: str) -> bool:
+        """Whether ``header`` carries a credential (never sent to another origin)."""
+        name = header.lower()
+        return (name in SECRET_HEADERS or name in {h.lower() for h in self.secret_headers}
+                or bool(_SECRET_NAME.search(name)))
+
     def _throttle(self) -> None:
         if self.min_interval and self._last is not None:
             wait = self._last + self.min_interval - self.clock()
@@ -70,42 +133,118 @@ class HttpClient:
                 body: Any = None, headers: Mapping[str, str] | None = None) -> bytes:
         """Send a request and return the body; retries transient faults; raises HttpError."""
         url = self.url(path, params)
+        shown = redact(url)
+        limit = _limit(self.max_bytes, MAX_BYTES_ENV, DEFAULT_MAX_BYTES, int, url)
+        budget = _limit(self.deadline, DEADLINE_ENV, DEFAULT_DEADLINE, float, url)
+        if _scheme(url) not in ("http", "https"):
+            raise HttpError(f"only http and https URLs are fetched, not {shown}", None, url)
         data = None
         all_headers = {"User-Agent": USER_AGENT, **self.headers, **(headers or {})}
         if body is not None:
             data = json.dumps(body).encode("utf-8")
             all_headers["Content-Type"] = "application/json"
+        end = self.clock() + budget
         last_error = "no attempt made"
         status: int | None = None
         for attempt in range(self.retries + 1):
             self._throttle()
-            req = urllib.request.Request(url, data=data, method=method, headers=all_headers)
             delay = self.backoff * (2 ** attempt)
             try:
-                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                    return resp.read()
+                return self._attempt(method, url, data, all_headers, limit, end, budget)
+            except _Final as exc:
+                raise HttpError(f"{exc} from {shown}", None, url) from None
             except urllib.error.HTTPError as exc:
+                exc.close()
                 status = exc.code
-                last_error = f"HTTP {exc.code} {exc.reason}"
+                last_error = f"HTTP {exc.code} {_reason(exc.reason)}"
                 if exc.code not in RETRY_STATUSES:
-                    raise HttpError(f"{last_error} from {url}", exc.code, url) from None
+                    raise HttpError(f"{last_error} from {shown}", exc.code, url) from None
                 retry_after = _retry_after(exc.headers.get("Retry-After"))
                 if retry_after is not None:
                     if retry_after > self.max_retry_after:
-                        raise HttpError(f"{last_error} from {url}: asked to retry after "
+                        raise HttpError(f"{last_error} from {shown}: asked to retry after "
                                         f"{retry_after:.0f} s", exc.code, url) from None
                     delay = max(delay, retry_after)
-            except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
+            except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+                # OSError: refused, reset, socket timeout; HTTPException: a reply that is
+                # not HTTP (BadStatusLine), a body cut short (IncompleteRead), and the like.
                 status = None
-                reason = getattr(exc, "reason", exc)
-                last_error = f"network error: {reason}"
+                last_error = f"network error: {_network_reason(exc)}"
+            except ValueError as exc:  # a URL http.client refuses (control characters...)
+                raise HttpError(f"cannot request {shown}: {_reason(exc)}", None, url) from None
             if attempt < self.retries:
+                if self.clock() + delay >= end:
+                    raise HttpError(f"{last_error} from {shown} (gave up after "
+                                    f"{attempt + 1} attempts: the deadline of {budget:g} s "
+                                    "would pass before the next one)", status, url)
                 self.sleep(delay)
-        raise HttpError(f"{last_error} from {url} (after {self.retries + 1} attempts)",
+        raise HttpError(f"{last_error} from {shown} (after {self.retries + 1} attempts)",
                         status, url)
+
+    def _attempt(self, method: str, url: str, data: bytes | None, headers: dict[str, str],
+                 limit: int, end: float, budget: float) -> bytes:
+        """One attempt: follow redirects (credentials only to the base origin), read the
+        body within ``limit`` bytes and before ``end``. Raises urllib/OSError faults for
+        :meth:`request` to retry, :class:`_Final` for faults it must not retry."""
+        home = _origin(self.base_url)
+        if _origin(url) != home:  # a path that is a URL of its own: no credentials there
+            headers = self._public(headers)
+        for hop in range(self.max_redirects + 1):
+            remaining = end - self.clock()
+            if remaining <= 0:
+                raise _Final(f"no complete answer within the deadline of {budget:g} s")
+            req = urllib.request.Request(url, data=data, method=method, headers=headers)
+            try:
+                resp = _OPENER.open(req, timeout=min(self.timeout, remaining))
+            except urllib.error.HTTPError as exc:
+                location = exc.headers.get("Location") if exc.code in REDIRECT_STATUSES else None
+                if location is None:
+                    raise
+                exc.close()
+                if hop == self.max_redirects:
+                    raise _Final(f"more than {self.max_redirects} redirects") from None
+                url = _redirect_target(url, location)
+                if _origin(url) != home:
+                    headers = self._public(headers)
+                if exc.code == 303 or (exc.code in (301, 302) and method == "POST"):
+                    # What browsers do (and urllib did): the answer is fetched with GET.
+                    method, data = "GET", None
+                    headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+                continue
+            with resp:
+                return self._read(resp, limit, end, budget)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _public(self, headers: Mapping[str, str]) -> dict[str, str]:
+        return {k: v for k, v in headers.items() if not self.is_secret(k)}
+
+    def _read(self, resp: Any, limit: int, end: float, budget: float) -> bytes:
+        """The body, read in chunks so that size and time are checked as it arrives."""
+        declared = getattr(resp, "length", None)  # Content-Length as http.client parsed it
+        if declared is not None and declared > limit:
+            raise _Final(f"answer of {declared:,} bytes is larger than the limit of "
+                         f"{limit:,} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            if self.clock() > end:
+                raise _Final(f"answer not complete within the deadline of {budget:g} s "
+                             f"({size:,} bytes received)")
+            chunk = resp.read1(CHUNK_BYTES)  # returns what has arrived, not a full chunk
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                raise _Final(f"answer larger than the limit of {limit:,} bytes")
+            chunks.append(chunk)
+        if declared is not None and size < declared:
+            # read1 does not raise IncompleteRead for a Content-Length body: check here.
+            raise http.client.IncompleteRead(b"".join(chunks), declared - size)
+        return b"".join(chunks)
 
     def get(self, path: str, params: Mapping[str, Any] | None = None,
             headers: Mapping[str, str] | None = None) -> bytes:
+        """GET ``path`` and return the body."""
         return self.request("GET", path, params, headers=headers)
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None,
@@ -123,8 +262,108 @@ class HttpClient:
 def _decode(raw: bytes, url: str) -> Any:
     try:
         return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HttpError(f"malformed JSON from {url}: {exc}", None, url) from None
+    except json.JSONDecodeError as exc:
+        reason = str(exc)
+    except UnicodeDecodeError as exc:
+        reason = f"not UTF-8 ({exc.reason} at byte {exc.start})"
+    except RecursionError:
+        reason = "nested too deeply"
+    except ValueError:  # Python refuses integers of more than 4,300 digits
+        reason = "a number too long to read"
+    raise HttpError(f"malformed JSON from {redact(url)}: {reason}", None, url)
+
+
+def _limit(value: float | None, env: str, default: float, kind: type, url: str) -> Any:
+    """The option, else the environment variable, else the default; a bad value of the
+    variable is an HttpError (reported like any other fault, never a traceback)."""
+    if value is not None:
+        return value
+    text = os.environ.get(env, "").strip()
+    if not text:
+        return default
+    try:
+        number = kind(text)
+    except ValueError:
+        number = 0
+    if not number > 0 or number == float("inf"):
+        raise HttpError(f"{env}={text!r} is not a positive number "
+                        f"({'bytes' if kind is int else 'seconds'})", None, url)
+    return number
+
+
+def _scheme(url: str) -> str:
+    return urllib.parse.urlsplit(url).scheme.lower()
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the default port filled in: what "same origin" compares."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # not a number: an origin of its own, equal to nothing sensible
+        port = -1
+    if port is None:
+        port = {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def _redirect_target(current: str, location: str) -> str:
+    """The absolute URL a redirect points at; anything but http(s) is refused."""
+    # Quoted as urllib's own redirect handler does (a Location may hold spaces or UTF-8).
+    target = urllib.parse.urljoin(current, location.strip())
+    target = urllib.parse.quote(target, encoding="iso-8859-1", safe=string.punctuation)
+    target = urllib.parse.urldefrag(target)[0]
+    scheme = _scheme(target)
+    if scheme not in ("http", "https"):
+        raise _Final(f"redirected to a {_reason(scheme or 'relative')}: URL, which is not "
+                     "followed (only http and https)")
+    return target
+
+
+def redact(url: str) -> str:
+    """``url`` for messages: user info and the values of secret-looking query parameters
+    (``token``, ``api_key``, ``sig``...) replaced by ``***``."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return "(an invalid URL)"
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    query = parts.query
+    if query:
+        pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+        if any(_SECRET_NAME.search(k) or k.lower() in ("sig", "signature") for k, _ in pairs):
+            query = urllib.parse.urlencode(
+                [(k, "***" if _SECRET_NAME.search(k) or k.lower() in ("sig", "signature")
+                  else v) for k, v in pairs], safe="*")
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def _reason(value: object, limit: int = 200) -> str:
+    """A server's or the OS's words for a fault, short and on one line (they are quoted in
+    messages: a reason phrase is the server's text)."""
+    text = " ".join(str(value).split())
+    text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _network_reason(exc: BaseException) -> str:
+    """What went wrong on the wire, in words (urllib wraps the cause in a URLError)."""
+    cause: object = getattr(exc, "reason", exc)
+    if isinstance(cause, http.client.RemoteDisconnected):
+        return "the server closed the connection without answering"
+    if isinstance(cause, http.client.BadStatusLine):
+        return f"the reply is not HTTP (it starts {_reason(repr(cause.line[:60]))})"
+    if isinstance(cause, http.client.IncompleteRead):
+        return (f"the answer was cut short ({len(cause.partial):,} bytes read, "
+                f"{cause.expected:,} more expected)")
+    if isinstance(cause, http.client.HTTPException):
+        return f"bad HTTP reply ({type(cause).__name__}: {_reason(cause)})"
+    if isinstance(cause, TimeoutError):
+        return "timed out"
+    return _reason(cause)
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..entries import Paper
+from ..metrics import COUNT_RANGE, describe, is_count
 from .http import HttpClient, HttpError
 
 Progress = Callable[[str, int, int], None]  # provider name, done, total
@@ -109,9 +110,15 @@ class Provider:
 
 
 def _count(data: Any, name: str, where: str) -> int:
-    value = data.get(name) if isinstance(data, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    """The count ``name`` in an answer, checked: an int (not a bool) in the history's range
+    (see :func:`generator.metrics.is_count`). Anything else (a float, a string, a negative
+    number, 1e400, a 400-digit number) is an HttpError for this paper, not a value."""
+    if not isinstance(data, dict) or name not in data:
         raise HttpError(f"unexpected answer from {where}: no {name} count", None, where)
+    value = data[name]
+    if not is_count(value):
+        raise HttpError(f"unexpected answer from {where}: {name} is {describe(value)}, not a "
+                        f"count ({COUNT_RANGE})", None, where)
     return value
 
 
