@@ -11,20 +11,65 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 
 from slugify import slugify
 
 from .cli import command, parse_date, today
 from .files import atomic_write
+from .terminal import is_control, visible
 
 SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
 #: Where the generator's source lives; the new list's workflows install it from here.
 UPSTREAM = "https://github.com/reading-list/reading-list"
-DEFAULT_REQUIREMENT = f"reading-list @ git+{UPSTREAM}@main"
 UNSAFE_TITLE_CHARS = ("<", ">", '"')
+#: A git ref that cannot move: a release tag (``v0.1.0``) or a full commit id (SHA-1 or
+#: SHA-256). A branch such as ``main`` is refused: the publish workflow installs the
+#: generator in the job that holds the SMTP secrets, so whoever can push to that branch
+#: would run code with them.
+PINNED_REF = re.compile(r"v[0-9][0-9A-Za-z.+-]*|[0-9a-f]{40}|[0-9a-f]{64}")
+#: An exact release from a package index: ``reading-list==0.1.0``.
+EXACT_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*===?\s*[0-9][\w.+!-]*")
+PIN_HINT = ("pin it to a release tag or a commit, e.g. "
+            f"'reading-list @ git+{UPSTREAM}@v0.1.0' or '...@<40-hex commit>', "
+            "or to an exact version ('reading-list==0.1.0')")
+
+
+def release_ref() -> str:
+    """The release tag of the installed generator: ``v`` and its version (``v0.1.0``).
+
+    Raises ``LookupError`` when the package's metadata is missing (run from a bare source
+    tree): then the caller must name a tag or commit itself."""
+    try:
+        return "v" + metadata.version("reading-list")
+    except metadata.PackageNotFoundError:
+        raise LookupError("cannot tell this generator's version (it is not installed): "
+                          "pass --ref TAG_OR_COMMIT") from None
+
+
+def requirement_for(ref: str) -> str:
+    """The pip requirement that installs the generator from ``UPSTREAM`` at ``ref``."""
+    return f"reading-list @ git+{UPSTREAM}@{ref}"
+
+
+def is_pinned(requirement: str) -> bool:
+    """Whether ``requirement`` names one immutable version: a VCS URL ending in a tag or a
+    commit (``git+https://...@v0.1.0``), or ``name==version``."""
+    requirement = requirement.strip()
+    if EXACT_VERSION.fullmatch(requirement):
+        return True
+    _, vcs, url = requirement.partition("git+")
+    if not vcs:
+        return False
+    url = url.split("#", 1)[0].strip()  # "#egg=..." / "#subdirectory=..." fragments
+    path = url.split("://", 1)[-1]
+    _, at, ref = path.rpartition("@")
+    # "git@github.com:..." has an "@" before the path: a ref never holds "/" or ":".
+    return bool(at) and "/" not in ref and ":" not in ref and bool(PINNED_REF.fullmatch(ref))
 
 
 def scaffold_files(root: Path = SCAFFOLD) -> Iterator[tuple[Path, Path]]:
@@ -47,12 +92,17 @@ def render(text: str, values: dict[str, str]) -> str:
 
 
 def make_list(folder: Path, title: str, day: dt.date,
-              requirement: str = DEFAULT_REQUIREMENT) -> list[Path]:
+              requirement: str | None = None) -> list[Path]:
     """Write a new list into ``folder`` (missing or empty); return the files written.
 
-    Raises ``FileExistsError`` when ``folder`` is a file or holds anything at all, so
-    nobody's work is ever overwritten.
+    ``requirement`` is the line of ``requirements.txt`` the workflows install the generator
+    from (default: this release's tag upstream); it must be pinned (:func:`is_pinned`),
+    else ``ValueError``. Raises ``FileExistsError`` when ``folder`` is a file or holds
+    anything at all, so nobody's work is ever overwritten.
     """
+    requirement = requirement_for(release_ref()) if requirement is None else requirement
+    if not is_pinned(requirement) or any(is_control(c) for c in requirement):
+        raise ValueError(f"the requirement {requirement!r} can change under you: {PIN_HINT}")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise FileExistsError(folder)
     title = " ".join(title.split())
@@ -81,9 +131,12 @@ def make_list(folder: Path, title: str, day: dt.date,
 def _setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", type=Path, help="folder for the new list (missing or empty)")
     parser.add_argument("--title", help="the site's name (default: from the folder's name)")
-    parser.add_argument("--requirement", default=DEFAULT_REQUIREMENT,
-                        help="pip requirement the workflows install the generator from "
-                             f"(written to requirements.txt; default: {DEFAULT_REQUIREMENT})")
+    parser.add_argument("--ref", default=None, metavar="TAG_OR_COMMIT",
+                        help="the generator's release tag or commit id the workflows install "
+                             "(default: this version's tag, e.g. v0.1.0; never a branch)")
+    parser.add_argument("--requirement", default=None,
+                        help="instead of --ref: the whole pip requirement, pinned to a tag, "
+                             "a commit or an exact version (written to requirements.txt)")
     parser.add_argument("--date", type=parse_date, default=None,
                         help="the example paper's 'added' date, YYYY-MM-DD (default: today)")
 
@@ -92,6 +145,7 @@ def _setup(parser: argparse.ArgumentParser) -> None:
 def cmd_new(args: argparse.Namespace) -> int:
     """Start a new, empty-ish list in DIR: config, taxonomy, one example paper, workflows."""
     title = args.title if args.title is not None else default_title(args.dir)
+    folder = visible(args.dir)
     if not title.strip():
         print("--title: the title is empty", file=sys.stderr)
         return 2
@@ -100,21 +154,40 @@ def cmd_new(args: argparse.Namespace) -> int:
         print(f"--title: {title!r} contains one of {' '.join(UNSAFE_TITLE_CHARS)}; the theme "
               "would print it as HTML (write the title without them)", file=sys.stderr)
         return 2
-    if "\n" in args.requirement or not args.requirement.strip():
-        print("--requirement: one pip requirement on one line, e.g. "
-              f"'{DEFAULT_REQUIREMENT}'", file=sys.stderr)
+    if any(is_control(ch) for ch in " ".join(title.split())):  # line breaks become spaces
+        print(f"--title: {title!r} contains a control character (write it as plain text)",
+              file=sys.stderr)
+        return 2
+    if args.requirement is not None and args.ref is not None:
+        print("--ref and --requirement: give one of them", file=sys.stderr)
         return 2
     try:
-        written = make_list(args.dir, title, today(args), args.requirement.strip())
+        if args.requirement is not None:
+            requirement = args.requirement.strip()
+            if not requirement or any(is_control(ch) for ch in requirement):
+                raise ValueError(f"one pip requirement on one line: {PIN_HINT}")
+        else:
+            ref = args.ref.strip() if args.ref is not None else release_ref()
+            if not PINNED_REF.fullmatch(ref):
+                raise ValueError(f"{ref!r} is not a release tag (v0.1.0) or a full commit id; "
+                                 "a branch moves, and the workflows would install whatever "
+                                 "it holds next")
+            requirement = requirement_for(ref)
+        written = make_list(args.dir, title, today(args), requirement)
+    except (ValueError, LookupError) as exc:
+        option = "--requirement" if args.requirement is not None else "--ref"
+        print(f"{option}: {visible(exc)}", file=sys.stderr)
+        return 2
     except FileExistsError:
-        print(f"{args.dir}: not empty; `reading-list new` only writes into a new or empty "
+        print(f"{folder}: not empty; `reading-list new` only writes into a new or empty "
               "folder", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"{args.dir}: cannot write the new list: {exc.strerror or exc}", file=sys.stderr)
+        print(f"{folder}: cannot write the new list: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    print(f"created {len(written)} files in {args.dir}", file=sys.stderr)
-    print(f"next: cd {args.dir} && reading-list check && reading-list serve\n"
+    print(f"created {len(written)} files in {folder}; the workflows install "
+          f"{visible(requirement)}", file=sys.stderr)
+    print(f"next: cd {folder} && reading-list check && reading-list serve\n"
           "then push it to GitHub and set Settings > Pages > Source: GitHub Actions "
           "(README.md has the steps)", file=sys.stderr)
     return 0

