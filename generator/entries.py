@@ -60,7 +60,8 @@ class Problem:
         return f"::{kind} file={path},line={self.line},col={self.col}::{text}"
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Also lone surrogates: printing one raises UnicodeEncodeError instead of showing the problem.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def _one_line(text: str) -> str:
@@ -337,6 +338,9 @@ def _schema_problems(data: dict[str, Any], out: _Problems) -> set[str]:
             count = err.validator_value
             out.add(where, f"'{label}' needs at least {count} item{'s' if count != 1 else ''}",
                     hint)
+        elif err.validator == "maxItems":
+            out.add(where, f"'{label}' has {len(err.instance)} items, more than the "
+                    f"{err.validator_value} allowed", "keep the ones that say most")
         elif err.validator == "uniqueItems":
             out.add(where, f"'{label}' lists the same value twice", "remove the repeat")
         elif err.validator == "minLength":
@@ -411,11 +415,43 @@ _HTML_RE = re.compile(r"<[A-Za-z!/?]")
 _AUTOLINK_RE = re.compile(r"<(https?://|mailto:)[^<>\s]*>", re.IGNORECASE)
 
 
+#: Names Windows reserves for devices, with any extension: a file papers/con.yaml cannot be
+#: checked out there, so a contributor on Windows could not clone the list.
+WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                              *(f"lpt{i}" for i in range(1, 10))})
+#: Text no file or feed can hold: lone surrogates (not encodable as UTF-8), C0/C1 controls
+#: other than tab and line breaks, and noncharacters (not allowed in XML). YAML's escapes
+#: ("\ud800", "\x1b") reach the loaded text even though the file itself is clean.
+_BAD_TEXT = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+                       "\ufdd0-\ufdef\ufffe\uffff]")
+
+
 def _entry_id_problems(stem: str, out: _Problems) -> None:
     if not ID_RE.match(stem) or len(stem) > MAX_ID_LENGTH:
         out.add((), f"file name '{stem}' is not a valid permanent id",
                 f"use lowercase letters, digits and single hyphens, at most {MAX_ID_LENGTH} "
                 "characters, e.g. trojanstego.yaml")
+    elif stem in WINDOWS_RESERVED:
+        out.add((), f"file name '{stem}' is reserved on Windows (a device name), so the list "
+                "could not be checked out there", f"rename the file, e.g. {stem}-paper.yaml")
+
+
+def _text_problems(value: Any, where: KeyPath, out: _Problems) -> None:
+    """Characters that would fail the build later (encoding a page, writing a feed)."""
+    if isinstance(value, str):
+        bad = _BAD_TEXT.search(value)
+        if bad:
+            char = bad.group(0)
+            kind = "a lone surrogate" if "\ud800" <= char <= "\udfff" else \
+                "a noncharacter" if char >= "\ufdd0" else "a control character"
+            out.add(where, f"text contains {kind} (U+{ord(char):04X}), which pages and feeds "
+                    "cannot hold", "remove the escape sequence or write the character itself")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _text_problems(item, (*where, key), out)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _text_problems(item, (*where, i), out)
 
 
 def parse_entry(stem: str, source: str, located: Located, taxonomy: Taxonomy | None,
@@ -429,6 +465,14 @@ def parse_entry(stem: str, source: str, located: Located, taxonomy: Taxonomy | N
                 else "file is empty", "start from the example in docs/entries.md")
         return None
     bad = _schema_problems(data, out)
+    _text_problems(data, (), out)
+    for i, alias in enumerate(data.get("aliases") or ()):
+        if alias == stem:
+            out.add(("aliases", i), f"alias '{alias}' is the entry's own id",
+                    "drop it: an alias is a former id that redirects here")
+        elif isinstance(alias, str) and alias in WINDOWS_RESERVED:
+            out.add(("aliases", i), f"alias '{alias}' is reserved on Windows (a device name)",
+                    "drop it")
     published = added = None
     # Fields the schema already rejected get no second message about the same fault.
     if isinstance(data.get("added"), str) and "added" not in bad:
@@ -634,6 +678,7 @@ def load_taxonomy(path: Path, display: str | None = None) -> tuple[Taxonomy | No
         return None, out.items
     data = out.located.data
     _taxonomy_problems(data, out)
+    _text_problems(data, (), out)
     if out.items:
         return None, sorted(out.items)
     categories = []
