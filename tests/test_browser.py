@@ -124,7 +124,7 @@ def test_bibtex_copy_button(page, base_url):
     block.hover()
     block.locator("button[data-md-type=copy], button.md-clipboard").first.click()
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied.startswith("@misc{trojanstego,")
+    assert copied.startswith("@inproceedings{trojanstego,")
     assert "eprint = {2505.20118}" in copied
 
 
