@@ -147,7 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 # Modules that register further subcommands with @command (imported lazily, so that
 # `reading-list check` does not pay for MkDocs or network clients).
 COMMAND_MODULES: tuple[str, ...] = ("generator.site_cli", "generator.trending_cli",
-                                     "generator.feeds_cli", "generator.new", "generator.add")
+                                     "generator.feeds_cli", "generator.new", "generator.add",
+                                     "generator.enrich")
 
 
 def _load_commands() -> None:
