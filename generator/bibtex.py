@@ -107,6 +107,10 @@ def escape(text: str) -> str:
 
 
 def _clean(text: str) -> str:
+    # Most values are printable text with single spaces (isprintable() is False for line
+    # breaks, controls, surrogates and every space but " "): nothing to do.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     # A lone surrogate cannot be written as UTF-8; U+FFFD keeps its place visible.
     return _SPACE_RE.sub(" ", _SURROGATE_RE.sub("\ufffd", text)).strip()
 
@@ -146,16 +150,16 @@ def escape_verbatim(value: str) -> str:
     """Escape a URL-like value (url, doi, eprint): characters that URLs do not allow raw
     (braces, backslash, quotes, spaces, non-ASCII...) are percent-encoded, which names the
     same resource, and ``%`` and ``#`` are escaped for LaTeX as before."""
-    value = _clean(value)
-    out = "".join(ch if _URL_SAFE.fullmatch(ch) else _percent(ch) for ch in value)
+    out = _URL_UNSAFE.sub(_percent, _clean(value))
     return out.replace("%", r"\%").replace("#", r"\#")
 
 
-_URL_SAFE = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]")
+# Anything but RFC 3986's unreserved and reserved characters and "%".
+_URL_UNSAFE = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]")
 
 
-def _percent(ch: str) -> str:
-    return "".join(f"%{b:02X}" for b in ch.encode("utf-8", "replace"))
+def _percent(match: re.Match[str]) -> str:
+    return "".join(f"%{b:02X}" for b in match.group(0).encode("utf-8", "replace"))
 
 
 def _author(name: str) -> str:
@@ -165,7 +169,10 @@ def _author(name: str) -> str:
     name = escape_text(name)
     if name.lower() == "others" or name.count(",") > 2:
         return "{" + name + "}"
-    return re.sub(r"(?i)(?<!\S)and(?!\S)", lambda m: "{" + m.group(0) + "}", name)
+    return _AND_RE.sub(r"{\g<0>}", name) if "and" in name.lower() else name
+
+
+_AND_RE = re.compile(r"(?i)(?<!\S)and(?!\S)")
 
 
 _KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_:./+-]")
