@@ -11,6 +11,7 @@ import difflib
 import json
 import os
 import re
+import urllib.parse
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from functools import cached_property, lru_cache
@@ -744,6 +745,7 @@ def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
     else:
         taxonomy, problems = load_taxonomy(taxonomy_path, _display(taxonomy_path, root))
     papers: list[Paper] = []
+    identities: list[_Identity] = []
     positions: dict[str, _Problems] = {}
     checked: dict[Any, tuple[Located, Paper | None, tuple[Problem, ...]]] = {}
     token = _taxonomy_token(taxonomy)
@@ -772,10 +774,13 @@ def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
             checked[key] = (out.located, paper, tuple(out.items))
             if paper is not None:
                 papers.append(paper)
+            identity = _identity(path.stem, source, out.located.data)
+            if identity is not None:
+                identities.append(identity)
         problems.extend(out.items)
     _CHECKED.clear()
     _CHECKED.update(checked)
-    problems.extend(_cross_checks(papers, positions))
+    problems.extend(_cross_checks(identities, positions))
     problems.sort(key=lambda p: (p.path, p.line, p.col, p.message))
     if taxonomy is None or any(p.severity == "error" for p in problems):
         return None, problems
@@ -787,37 +792,93 @@ def _outside(source: str) -> Problem:
                    "unread", "copy the file into the project instead of linking to it")
 
 
-def _cross_checks(papers: list[Paper], outs: dict[str, _Problems]) -> list[Problem]:
-    """Uniqueness of ids, aliases, arXiv ids and DOIs; near-duplicate titles.
+@dataclass(frozen=True)
+class _Identity:
+    """What says which paper an entry is, read from its data whether or not the entry is
+    valid: duplicates are reported even while other problems are being fixed."""
+
+    id: str
+    source: str
+    title: str | None
+    aliases: tuple[tuple[int, str], ...]  #: (position in the list, alias)
+    keys: tuple[tuple[str, str, str, KeyPath], ...]  #: (kind, normalized, as written, where)
+
+
+_ARXIV_LINK = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
+                         r"([a-z-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?(?:\.pdf)?/?$",
+                         re.IGNORECASE)
+_DOI_LINK = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\.\S+)$", re.IGNORECASE)
+
+
+def normalize_url(url: str) -> str:
+    """A URL reduced for duplicate detection: scheme, ``www.``, fragment, a trailing slash
+    and case of the host ignored."""
+    parts = urllib.parse.urlsplit(url.strip())
+    host = parts.netloc.lower().removeprefix("www.")
+    path = parts.path.rstrip("/") or "/"
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{host}{path}{query}"
+
+
+def _identity(stem: str, source: str, data: Any) -> _Identity | None:
+    if not isinstance(data, dict):
+        return None
+
+    def text(name: str) -> str | None:
+        value = data.get(name)
+        return value if isinstance(value, str) and value.strip() else None
+
+    keys: list[tuple[str, str, str, KeyPath]] = []
+    arxiv, doi, url = text("arxiv"), text("doi"), text("url")
+    if arxiv:
+        keys.append(("arxiv", ARXIV_VERSION_RE.sub("", arxiv.strip()).lower(), arxiv,
+                     ("arxiv",)))
+    if doi:
+        keys.append(("doi", doi.strip().lower(), doi, ("doi",)))
+    if url:
+        # A URL that is an arXiv or DOI link names the same paper as that id.
+        if (match := _ARXIV_LINK.match(url.strip())) and not arxiv:
+            keys.append(("arxiv", match.group(1).lower(), url, ("url",)))
+        elif (match := _DOI_LINK.match(url.strip())) and not doi:
+            keys.append(("doi", urllib.parse.unquote(match.group(1)).lower(), url, ("url",)))
+        else:
+            keys.append(("url", normalize_url(url), url, ("url",)))
+    raw_aliases = data.get("aliases")
+    aliases = tuple((i, a) for i, a in enumerate(raw_aliases)
+                    if isinstance(a, str) and a) if isinstance(raw_aliases, list) else ()
+    title = text("title")
+    return _Identity(stem, source, " ".join(title.split()) if title else None, aliases,
+                     tuple(keys))
+
+
+def _cross_checks(identities: list[_Identity], outs: dict[str, _Problems]) -> list[Problem]:
+    """Uniqueness of ids, aliases, arXiv ids, DOIs and URLs; near-duplicate titles.
 
     The first file in (id, path) order keeps a value; every later one is flagged, naming it.
     """
     found: list[Problem] = []
-    ordered = sorted(papers, key=lambda p: (p.id, p.source))
-    owners: dict[tuple[str, str], Paper] = {}
+    ordered = sorted(identities, key=lambda p: (p.id, p.source))
+    owners: dict[tuple[str, str], _Identity] = {}
     # Ids first: an alias that repeats an id is the alias's fault, whatever the file order.
     for paper in ordered:
         owners.setdefault(("id", paper.id), paper)
     for paper in ordered:
         out = _Problems(paper.source, outs[paper.source].located)
         keys = [("id", paper.id, ())] + [("alias", a, ("aliases", i))
-                                          for i, a in enumerate(paper.aliases)]
+                                          for i, a in paper.aliases]
         for kind, value, where in keys:
             other = owners.setdefault(("id", value), paper)
             if other is not paper:
                 used = "the id" if other.id == value else "an alias"
                 out.add(where, f"{kind} '{value}' is already {used} of {other.source}",
                         "ids and aliases must be unique: rename the file or drop the alias")
-        for name in ("arxiv", "doi"):
-            value = getattr(paper, name)
-            if value is None:
-                continue
-            other = owners.setdefault((name, value.lower()), paper)
+        for kind, value, written, where in paper.keys:
+            other = owners.setdefault((kind, value), paper)
             if other is not paper:
-                out.add((name,), f"{name} {value} is already on the list as {other.source}",
+                out.add(where, f"{kind} {written} is already on the list as {other.source}",
                         "one entry per paper: merge the two")
         found.extend(out.items)
-    found.extend(_near_duplicate_titles(papers, outs))
+    found.extend(_near_duplicate_titles([p for p in ordered if p.title], outs))
     return found
 
 
@@ -841,31 +902,31 @@ def _similarity(a: str, b: str) -> float:
     return matcher.ratio()
 
 
-def _near_duplicate_titles(papers: list[Paper], outs: dict[str, _Problems]) -> list[Problem]:
-    """Flag titles that are (nearly) the same; compares only pairs sharing a rare word."""
-    keys = {p.id: title_key(p.title) for p in papers}
-    source = {p.id: p.source for p in papers}
-    index: dict[str, list[str]] = defaultdict(list)
-    for pid in sorted(keys):
-        for word in set(keys[pid].split()):
-            index[word].append(pid)
+def _near_duplicate_titles(papers: list[_Identity], outs: dict[str, _Problems]
+                           ) -> list[Problem]:
+    """Flag titles that are (nearly) the same; compares only pairs sharing a rare word.
+    ``papers`` come in (id, path) order: the later of a pair is flagged."""
+    keys = [title_key(p.title or "") for p in papers]
+    index: dict[str, list[int]] = defaultdict(list)
+    for i, key in enumerate(keys):
+        for word in set(key.split()):
+            index[word].append(i)
     found: list[Problem] = []
-    seen: set[tuple[str, str]] = set()
-    for pid in sorted(keys):
-        words = sorted(set(keys[pid].split()), key=lambda w: (len(index[w]), w))[:3]
+    seen: set[tuple[int, int]] = set()
+    for i, key in enumerate(keys):
+        words = sorted(set(key.split()), key=lambda w: (len(index[w]), w))[:3]
         for word in words:
             for other in index[word]:
-                pair = (min(pid, other), max(pid, other))
-                if other == pid or pair in seen:
+                pair = (min(i, other), max(i, other))
+                if other == i or pair in seen:
                     continue
                 seen.add(pair)
-                a, b = keys[pair[0]], keys[pair[1]]
-                ratio = _similarity(a, b)
+                ratio = _similarity(keys[pair[0]], keys[pair[1]])
                 if ratio >= NEAR_DUPLICATE_RATIO:
-                    later = outs[source[max(pair)]]
+                    later = outs[papers[pair[1]].source]
                     out = _Problems(later.path, later.located)
                     how = "the same as" if ratio == 1 else "nearly the same as"
-                    out.add(("title",), f"title is {how} {source[min(pair)]}",
+                    out.add(("title",), f"title is {how} {papers[pair[0]].source}",
                             "is this the same paper?", "warning")
                     found.extend(out.items)
     return found

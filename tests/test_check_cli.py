@@ -33,6 +33,12 @@ abstract: Whereas traditional cryptography encrypts a secret message into an uni
 """
 
 
+# Another paper in the same shape, for broken copies that must not also be duplicates of GOOD
+# (check reports duplicates even among entries with errors).
+OTHER = GOOD.replace("Neural Linguistic Steganography", "Covert Messages in Sampled Text") \
+    .replace("1909.01496", "2401.00099")
+
+
 def check(*args: str) -> int:
     return main(["check", "--date", "2026-11-27", *args])
 
@@ -66,7 +72,7 @@ def test_warnings_alone_exit_0(project: Path, capsys) -> None:
 
 
 def test_an_error_exits_1_with_path_line_col(project: Path, capsys) -> None:
-    (project / "papers" / "bad.yaml").write_text(GOOD.replace("title:", "titel:"))
+    (project / "papers" / "bad.yaml").write_text(OTHER.replace("title:", "titel:"))
     assert check() == 1
     err = capsys.readouterr().err.splitlines()
     assert err == [
@@ -86,12 +92,12 @@ def test_check_named_files_only(project: Path, capsys) -> None:
 
 
 def test_github_format(project: Path, capsys) -> None:
-    (project / "papers" / "bad.yaml").write_text(GOOD.replace('"1909.01496"', "1909.01496v2"))
+    (project / "papers" / "bad.yaml").write_text(OTHER.replace('"2401.00099"', "2401.00099v2"))
     assert check("--format", "github") == 1
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        "::error file=papers/bad.yaml,line=5,col=8::invalid 'arxiv': '1909.01496v2' "
-        '(drop the version suffix: "1909.01496")',
+        "::error file=papers/bad.yaml,line=5,col=8::invalid 'arxiv': '2401.00099v2' "
+        '(drop the version suffix: "2401.00099")',
     ]
 
 
