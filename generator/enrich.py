@@ -792,9 +792,12 @@ class _Run:
             new_text = edit_entry(entry.text, entry.located, updates, deletes)
         except _LayoutError as exc:
             return [f"{exc}; fill in the fields by hand"]
+        after = self.errors(entry, new_text)
+        if not after:
+            return new_text
         before = Counter(p.message for p in self.errors(entry, entry.text))
         new = []
-        for problem in self.errors(entry, new_text):
+        for problem in after:
             if before[problem.message] > 0:
                 before[problem.message] -= 1  # the file had it already: not ours
             else:
