@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -14,15 +15,17 @@ from test_sources_arxiv import (
     LATEX,
     MANY_AUTHORS,
     TROJAN,
+    TROJAN_SUMMARY,
     WITHDRAWN,
     Reply,
     StubServer,
     feed,
     stub,  # noqa: F401 - the fixture
 )
+from test_terminal_output import hostile_collection
 
 from generator import add, cli
-from generator.entries import load_collection
+from generator.entries import Collection, load_collection
 from generator.files import iter_entry_files
 from generator.sources import arxiv, crossref
 
@@ -310,15 +313,18 @@ def test_a_hostile_doi_is_shown_escaped(project: Path,
     assert "Traceback" not in err and files(project) == before
 
 
-def test_similar_entries_titles_are_shown_escaped(project: Path,
+def test_similar_entries_titles_are_shown_escaped(project: Path, monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    # The suggestion quotes the titles of the most similar entries on the list: one of them
-    # holds escapes (which check accepts: YAML's "\x1b" is a valid string).
-    text = (REPO / "papers" / "trojanstego.yaml").read_text("utf-8")
-    text = text.replace('arxiv: "2505.20118"', 'arxiv: "2505.99999"').replace(
-        'title: "TrojanStego:', 'title: "\\e[2J\\e]0;pwned\\a Hidden Stego:', 1)
-    (project / "papers" / "hidden-stego.yaml").write_text(text, "utf-8")
+    # The suggestion quotes the titles of the most similar entries on the list. check
+    # refuses control characters in entries, so the hostile title is handed in past the
+    # loader (see tests/test_terminal_output.py): printing must be safe on its own.
+    hostile = hostile_collection(project / "papers")
+    shown = dataclasses.replace(hostile.by_id["adaptguard"], title="\x1b[2J\x1b]0;pwned\x07 Guard",
+                                abstract=" ".join(TROJAN_SUMMARY.split()))
+    collection = Collection(tuple(shown if p.id == "adaptguard" else p
+                                  for p in hostile.papers), hostile.taxonomy)
+    monkeypatch.setattr(add, "load", lambda args: (collection, []))
     assert run("2505.20118", "--category", "covert-channels", "--tags", "steganography") == 0
     err = capsys.readouterr().err
     assert _raw_controls(err) == []
-    assert r"\x1b[2J\x1b]0;pwned\x07 Hidden Stego:" in err
+    assert r"\x1b[2J\x1b]0;pwned\x07 Guard" in err
