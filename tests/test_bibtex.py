@@ -541,8 +541,11 @@ def test_copy_box_shows_the_entry(tmp_path: Path, hostile_papers: list[Paper],
 @pytest.mark.skipif(shutil.which("bibtex") is None, reason="no TeX installation")
 def test_real_bibtex_reads_one_record_per_paper(tmp_path: Path,
                                                 hostile_papers: list[Paper]) -> None:
+    """BibTeX itself (the writer of today's .bbl files) sees exactly the papers' records."""
     (tmp_path / "refs.bib").write_text(bibtex.bibliography(hostile_papers), "utf-8")
     (tmp_path / "doc.aux").write_text("\\citation{*}\n\\bibdata{refs}\n\\bibstyle{plain}\n")
     run = subprocess.run(["bibtex", "doc"], cwd=tmp_path, capture_output=True, text=True)
-    assert "error" not in run.stdout.lower(), run.stdout
-    assert (tmp_path / "doc.bbl").read_text().count("\\bibitem") == len(hostile_papers)
+    assert run.returncode < 2, run.stdout  # 1 is warnings (papers without authors)
+    assert "error message" not in run.stdout, run.stdout
+    keys = re.findall(r"\\bibitem\{([^}]*)\}", (tmp_path / "doc.bbl").read_text("utf-8"))
+    assert sorted(keys) == sorted(p.id for p in hostile_papers)
