@@ -101,6 +101,7 @@ def detect(path: str | Path, text: str) -> str:
     extension is sniffed: an exported RIS file is often saved as ``.txt``.
     """
     suffix = Path(path).suffix.lower()
+    text = text.removeprefix("\ufeff")
     if suffix in _EXTENSIONS:
         return _EXTENSIONS[suffix]
     if suffix == ".json" or text.lstrip().startswith(("[", "{")):
@@ -132,8 +133,9 @@ def _check_json(text: str) -> str:
         raise FormatError(f"invalid JSON: {getattr(exc, 'msg', exc)}", line, col,
                           "export the collection again as CSL JSON") from None
     items = data.get("items") if isinstance(data, dict) else data
-    if isinstance(items, list) and all(isinstance(item, dict) for item in items) and (
-            not items or any("title" in item or "type" in item for item in items)):
+    # One item shaped like CSL is enough: the reader reports the items that are not.
+    if isinstance(items, list) and (not items or any(
+            isinstance(item, dict) and ("title" in item or "type" in item) for item in items)):
         return "csl-json"
     shape = type(data).__name__ if not isinstance(data, dict) else "an object without 'items'"
     raise FormatError(f"JSON file is not CSL-JSON (found {shape})",

@@ -124,6 +124,7 @@ class _Reader:
         self.headings: list[tuple[int, str]] = []
         self.list_title: str | None = None  #: the first "#" heading, maybe the list's name
         self.title_decided = False
+        self.title_is_name = False
         self.skip_level: int | None = None
         stem = PurePath(source).stem
         self.fallback = () if stem.lower() in ("readme", "index", "") else (
@@ -192,7 +193,8 @@ class _Reader:
             if self.list_title is None and level == 1 and not self.headings:
                 self.list_title = name
             elif self.list_title is not None:
-                self.title_decided = True  # another heading before any item: the list's name
+                # Another heading before any item: the first one names the list.
+                self.title_decided = self.title_is_name = True
         while self.headings and self.headings[-1][0] >= level:
             self.headings.pop()
         if self.skip_level is not None and level <= self.skip_level:
@@ -203,7 +205,7 @@ class _Reader:
 
     def _categories(self) -> tuple[str, ...]:
         names = [name for _level, name in self.headings]
-        if self.title_decided and self.headings and self.headings[0] == (1, self.list_title):
+        if self.title_is_name and self.headings and self.headings[0] == (1, self.list_title):
             names = names[1:]
         names = [n for n in names if n]
         return tuple(names) or self.fallback
@@ -213,8 +215,8 @@ class _Reader:
     def _flush(self, item: list[str], line: int) -> None:
         if not item or self.skip_level is not None:
             return
-        if self.list_title is not None:
-            self.title_decided = True  # an item right under the first heading: a category
+        # An item right under the first heading: that heading is a category.
+        self.title_decided = True
         text = " ".join(item)
         try:
             found = _item(text, self.source, line, self._categories())
@@ -437,9 +439,8 @@ def _item(text: str, source: str, line: int, categories: tuple[str, ...]) -> Rec
     doi = None
     url = None
     record_links: list[tuple[str, str]] = [("code", c) for c in code_links]
-    for label, target in ([(title, title_url)] if title_url else []) + \
-            [(lb, t) for lb, t in links]:
-        safe = safe_url(target)
+    candidates = ([(title, title_url)] if title_url else []) + links
+    for label, safe in ((lb, safe_url(t)) for lb, t in candidates):
         if not safe:
             continue
         key = _plain(label).lower().strip(" []")
@@ -458,14 +459,15 @@ def _item(text: str, source: str, line: int, categories: tuple[str, ...]) -> Rec
             record_links.append((_LINK_KIND[key], safe))
         elif "code" in key:
             record_links.append(("code", safe))
-        elif url is None and (target == title_url or key in ("paper", "pdf", "html", "link",
+        elif url is None and (label == title or key in ("paper", "pdf", "html", "link",
                                                              "openreview", "doi", "abs")):
             url = safe
     arxiv = arxiv or (found_arxiv[0] if found_arxiv else None)
 
     venue = next((v for v in venues), None)
     if venue is None and venue_text:
-        venue = venue_or_none(_plain(venue_text).strip(" ()"))
+        # Not _plain: a lone "*" is part of a name here ("FAT* 2019"), not emphasis.
+        venue = venue_or_none(clean_line(strip_html(venue_text.replace("**", ""))).strip(" ()"))
         if venue and (len(venue) > 80 or not re.search(r"[A-Za-z]", venue)):
             venue = None
     if published is None and venue:

@@ -175,6 +175,8 @@ def latex_to_text(text: str) -> str:
     """Unicode text from LaTeX: accents and escapes converted, braces dropped, math kept."""
     if not _LATEX_HINT.search(text):
         return text
+    # Google Scholar escapes braces as math: "$\{$USENIX$\}$" means "USENIX".
+    text = text.replace("$\\{$", "").replace("$\\}$", "")
     try:
         out = _CONVERTER.latex_to_text(text)
     except Exception:  # noqa: BLE001 - pylatexenc fails on some malformed macros (\href{x})

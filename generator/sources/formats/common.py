@@ -13,13 +13,14 @@ import nh3
 _INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
                         "\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
 _SPACE = re.compile(r"\s+")
+_HAS_SPACE = re.compile(r"\s")
 
 #: New-style (0704.0001 .. 2505.20118) and old-style (cs/0112017, math.GT/0309136) arXiv ids.
 ARXIV_ID = (r"(?:\d{2}(?:0[1-9]|1[0-2])\.\d{4,5}"
             r"|[a-z-]+(?:\.[A-Za-z]{2})?/\d{2}(?:0[1-9]|1[0-2])\d{3})")
 _ARXIV_BARE = re.compile(rf"^(?:arxiv:\s*)?({ARXIV_ID})(?:v\d+)?$", re.IGNORECASE)
 _ARXIV_URL = re.compile(
-    rf"arxiv\.org/(?:abs|pdf|html|format)/({ARXIV_ID})(?:v\d+)?(?:\.pdf)?(?=$|[?#/\s])",
+    rf"(?<![\w-])arxiv\.org/(?:abs|pdf|html|format)/({ARXIV_ID})(?:v\d+)?(?:\.pdf)?(?=$|[?#/\s])",
     re.IGNORECASE)
 _ARXIV_TEXT = re.compile(rf"\barxiv[:\s]\s*(?:abs/)?({ARXIV_ID})(?:v\d+)?\b", re.IGNORECASE)
 _ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.({ARXIV_ID})(?:v\d+)?$", re.IGNORECASE)
@@ -78,7 +79,7 @@ def safe_url(url: object) -> str | None:
     if not isinstance(url, str):
         return None
     url = _INVISIBLE.sub("", url).strip().strip("<>")
-    if not url or len(url) > 2000 or any(ch.isspace() for ch in url):
+    if not url or len(url) > 2000 or _HAS_SPACE.search(url):
         return None
     try:
         parts = urlsplit(url)
@@ -258,8 +259,8 @@ _ARXIV_VENUE = re.compile(r"^(?:arxiv\b.*|corr|corr\s+abs/.*|arxiv\.org|preprint
 
 def venue_or_none(text: str) -> str | None:
     """A cleaned venue, or None when it only says "arXiv"/"CoRR"/"preprint"."""
-    text = clean_line(text).strip(" .,;")
-    if not text or _ARXIV_VENUE.match(text):
+    text = clean_line(text).strip(" ,;")
+    if not text or _ARXIV_VENUE.match(text.rstrip(".")):
         return None
     return text
 

@@ -149,14 +149,17 @@ def split_authors(cell: str) -> tuple[tuple[str, ...], bool, bool]:
         else:
             names = [n for p in pieces for n in p.split(",")]
     elif "," in cell:
-        parts = [p.strip() for p in cell.split(",")]
-        words = [len(p.split()) for p in parts if p and not is_more_authors(p)]
+        parts = [p.strip() for p in cell.split(",") if p.strip()]
+        more = [p for p in parts if is_more_authors(p)]
+        parts = [p for p in parts if not is_more_authors(p)]
+        words = [len(p.split()) for p in parts]
         if all(w >= 2 for w in words):
             names = parts
         elif len(parts) % 2 == 0 and all(w == 1 for w in words[::2]):
             names = [f"{parts[i + 1]} {parts[i]}" for i in range(0, len(parts), 2)]
         else:
-            names, ambiguous = [cell], True
+            names, ambiguous = [", ".join(parts)], True
+        names += more
     else:
         names = [cell]
     incomplete = any(is_more_authors(n) for n in names)
