@@ -21,7 +21,7 @@ from typing import Any
 
 import fastjsonschema
 
-from .files import KeyPath, Located, YamlError, escapes, load_yaml
+from .files import KeyPath, Located, YamlError, escapes, load_yaml, parse_yaml
 
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 80
@@ -420,11 +420,10 @@ _AUTOLINK_RE = re.compile(r"<(https?://|mailto:)[^<>\s]*>", re.IGNORECASE)
 #: checked out there, so a contributor on Windows could not clone the list.
 WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
                               *(f"lpt{i}" for i in range(1, 10))})
-#: Text no file or feed can hold: lone surrogates (not encodable as UTF-8), C0/C1 controls
-#: other than tab and line breaks, and noncharacters (not allowed in XML). YAML's escapes
-#: ("\ud800", "\x1b") reach the loaded text even though the file itself is clean.
-_BAD_TEXT = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
-                       "\ufdd0-\ufdef\ufffe\uffff]")
+#: Text no page or feed can hold: lone surrogates (not encodable as UTF-8), C0 controls other
+#: than tab and line breaks, and U+FFFE/U+FFFF (not XML characters). YAML's escapes
+#: (\\ud800, \\x1b) put them in loaded text even though the file itself is clean.
+_BAD_TEXT = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _entry_id_problems(stem: str, out: _Problems) -> None:
@@ -547,6 +546,19 @@ def parse_entry(stem: str, source: str, located: Located, taxonomy: Taxonomy | N
         note=_note(located) if data.get("note") else None,
         aliases=tuple(data.get("aliases") or ()),
     )
+
+
+def check_entry_text(stem: str, text: str, taxonomy: Taxonomy | None, today: dt.date
+                     ) -> tuple[Paper | None, list[Problem], Located | None]:
+    """Check an entry that is not on disk yet (import, enrich): the paper when valid, every
+    problem, and the parsed text (for positions). Problems name ``<stem>.yaml``."""
+    out = _Problems(f"{stem}.yaml")
+    try:
+        out.located = parse_yaml(text)
+    except YamlError as exc:
+        return None, [Problem(out.path, exc.line, exc.col, exc.message, exc.hint)], None
+    paper = parse_entry(stem, out.path, out.located, taxonomy, today, out)
+    return paper, out.items, out.located
 
 
 TAXONOMY_SCHEMA: dict[str, Any] = {

@@ -157,27 +157,50 @@ def _digest(args: argparse.Namespace) -> int:
 
 
 def _import_setup(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", metavar="FEED_URL_OR_FILE",
-                        help="an arXiv RSS/Atom URL (listing or API query), a saved feed "
-                             "file, or an arXiv category such as cs.CR")
+    parser.add_argument("sources", metavar="SOURCE", nargs="+",
+                        help="bibliography files (BibTeX .bib, CSL-JSON .json, RIS .ris, CSV "
+                             ".csv, a Markdown awesome-list .md), or one arXiv RSS/Atom URL, "
+                             "saved feed file or arXiv category such as cs.CR")
+    parser.add_argument("--into", type=Path, default=None, metavar="DIR",
+                        help="where entries go (default: PAPERS/inbox, for review; "
+                             "--into papers puts them straight on the list)")
+    parser.add_argument("--category", default=None, metavar="SLUG",
+                        help="bibliographies: file every paper in this category (default: "
+                             "the source's headings or CSV column, else the file's name)")
+    parser.add_argument("--tags", default=None, metavar="A,B",
+                        help="bibliographies: tags added to every paper")
+    parser.add_argument("--enrich", action="store_true",
+                        help="bibliographies: then fill missing abstracts, authors, dates "
+                             "and venues from arXiv, Semantic Scholar and Crossref")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="bibliographies: say what would be written; write nothing")
     parser.add_argument("--match", default=None, metavar="WORDS",
-                        help="keep papers whose title or abstract contains any of these "
+                        help="feeds: keep papers whose title or abstract contains any of these "
                              "words (commas separate phrases: 'model stealing, watermark')")
     parser.add_argument("--limit", type=int, default=None, metavar="N",
-                        help="write at most N candidates")
-    parser.add_argument("--inbox", type=Path, default=None,
-                        help="where candidates go (default: PAPERS/inbox)")
+                        help="feeds: write at most N candidates")
+    parser.add_argument("--inbox", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--include-replacements", action="store_true",
-                        help="also import arXiv 'replace' announcements (new versions of "
-                             "older papers)")
+                        help="feeds: also import arXiv 'replace' announcements (new versions "
+                             "of older papers)")
     parser.add_argument("--timeout", type=float, default=30.0,
-                        help="seconds to wait for the server (default: 30)")
+                        help="feeds: seconds to wait for the server (default: 30)")
     add_papers_options(parser)
 
 
 @command("import", _import_setup)
 def cmd_import(args: argparse.Namespace) -> int:
-    """Write candidate entries for a curator from an arXiv feed into papers/inbox/."""
+    """Bring papers in from a bibliography (BibTeX, CSL-JSON, RIS, CSV, awesome-list) or an
+    arXiv feed; entries go to papers/inbox/ for review unless --into says otherwise."""
+    from . import import_cli
+
+    if import_cli.bibliography_sources(args.sources):
+        return import_cli.run(args, today(args))
+    if len(args.sources) > 1:
+        print("import: give one arXiv feed at a time (bibliography files can be combined)",
+              file=sys.stderr)
+        return 2
+    args.source = args.sources[0]
     if args.limit is not None and args.limit < 0:
         print("import: --limit must be 0 or more", file=sys.stderr)
         return 2
@@ -191,7 +214,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ImportError_ as exc:
         print(f"import: {visible(args.source)}: {visible(exc)}", file=sys.stderr)
         return 1
-    inbox = args.inbox or args.papers / "inbox"
+    inbox = args.into or args.inbox or args.papers / "inbox"
     known = known_papers([args.papers, inbox])
     plan = plan_import(candidates, known, match_words(args.match), args.limit,
                        args.include_replacements)

@@ -1,0 +1,127 @@
+"""``reading-list import`` for bibliographies: BibTeX, CSL-JSON, RIS, CSV and awesome-lists.
+
+Glue over :mod:`generator.sources.formats` (reading) and :mod:`generator.listimport`
+(merging, matching, checking, writing): arguments, messages and exit codes. arXiv feeds keep
+their own path in :mod:`generator.feeds_cli`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import listimport
+from .entries import ID_RE, load_taxonomy
+from .sources.formats import Issue, Record, read
+from .terminal import visible
+
+
+def bibliography_sources(sources: Sequence[str]) -> bool:
+    """True when the sources are files of a bibliography format (not arXiv feeds)."""
+    from .sources.formats import FormatError, detect
+
+    for source in sources:
+        path = Path(source)
+        if not path.is_file():
+            return False
+        try:
+            head = path.read_bytes()[:65536].decode("utf-8", "replace")
+            if detect(path, head) == "feed":
+                return False
+        except (OSError, FormatError):
+            return True  # read() reports the problem with its position
+    return True
+
+
+def run(args: argparse.Namespace, day: dt.date) -> int:
+    """Import the bibliography files named in ``args.sources``; see the module docstring."""
+    tags = [t.strip() for t in (args.tags or "").split(",") if t.strip()]
+    for slug in ([args.category] if args.category else []) + tags:
+        if not ID_RE.match(slug):
+            print(f"import: '{visible(slug)}' is not a slug (lowercase letters, digits and "
+                  "single hyphens, e.g. membership-inference)", file=sys.stderr)
+            return 2
+    taxonomy_path = args.taxonomy or args.papers / "taxonomy.yml"
+    taxonomy, problems = load_taxonomy(taxonomy_path)
+    if taxonomy is None:
+        for problem in problems:
+            print(problem.format(), file=sys.stderr)
+        print("import stopped, nothing was written: fix the taxonomy first", file=sys.stderr)
+        return 1
+    records: list[Record] = []
+    issues: list[Issue] = []
+    for source in args.sources:
+        found, problems_ = read(source)
+        records += found
+        issues += problems_
+    for issue in issues:
+        print(visible(str(issue)), file=sys.stderr)
+    into = args.into or args.papers / "inbox"
+    index = listimport.index_list(dict.fromkeys([args.papers, into]))
+    plan = listimport.plan(records, taxonomy, index, day, args.category, tags)
+    written: list[Path] = []
+    if not args.dry_run:
+        try:
+            written = listimport.apply(plan, into, taxonomy_path, taxonomy)
+        except (OSError, ValueError) as exc:
+            print(f"import stopped: {visible(str(exc))}", file=sys.stderr)
+            return 1
+    _summary(plan, issues, into, written, args.dry_run)
+    if args.enrich and written:
+        return _enrich(written, day, taxonomy_path)
+    return 1 if any(i.severity == "error" for i in issues) and not plan.write else 0
+
+
+def _enrich(paths: list[Path], day: dt.date, taxonomy_path: Path) -> int:
+    """``--enrich``: fill the new entries' gaps from the metadata services."""
+    from .enrich import enrich_files
+
+    print(f"enriching {len(paths)} new entr{'y' if len(paths) == 1 else 'ies'} ...",
+          file=sys.stderr)
+    summary = enrich_files(paths, only=None, overwrite=False, dry_run=False,
+                           env=dict(os.environ), out=sys.stderr, today=day,
+                           taxonomy=taxonomy_path)
+    for line in summary.lines():
+        print(line, file=sys.stderr)
+    return summary.exit_code
+
+
+def _summary(plan: listimport.ImportPlan, issues: list[Issue], into: Path,
+             written: list[Path], dry_run: bool) -> None:
+    err = sys.stderr
+    verb = "would write" if dry_run else "wrote"
+    for new_id, cand, _text in plan.write:
+        if cand.conflicts:
+            print(f"{visible(new_id)}: merged {len(cand.sources)} listings; differing values: "
+                  + visible("; ".join(cand.conflicts)), file=err)
+    for new_id, what in plan.dropped:
+        print(f"{visible(new_id)}: dropped {visible(what)}", file=err)
+    for cand, where in plan.known:
+        print(f"skipped (already on the list as {visible(where)}): "
+              f"{visible(cand.record.title)}", file=err)
+    for cand, reasons in plan.invalid:
+        print(f"{visible(cand.record.source)}:{cand.record.line}: skipped "
+              f"{visible(cand.record.title)!s}: {visible('; '.join(reasons))}", file=err)
+    if plan.new_categories or plan.new_tags:
+        cats = ", ".join(c.slug for c in plan.new_categories) or "none"
+        tags = ", ".join(t.slug for t in plan.new_tags) or "none"
+        print(f"taxonomy: {'would add' if dry_run else 'added'} {len(plan.new_categories)} "
+              f"categor{'y' if len(plan.new_categories) == 1 else 'ies'} ({visible(cats)}) "
+              f"and {len(plan.new_tags)} tag(s) ({visible(tags)}); describe them in "
+              "taxonomy.yml", file=err)
+    unreadable = sum(1 for i in issues if i.severity == "error")
+    count = len(plan.write) if dry_run else len(written)
+    print(f"read {plan.read} paper(s); merged {plan.merged} duplicate listing(s); {verb} "
+          f"{count} entr{'y' if count == 1 else 'ies'} to {visible(into.as_posix())}/; "
+          f"skipped {len(plan.known)} already on the list, {len(plan.invalid)} invalid, "
+          f"{unreadable} unreadable", file=err)
+    if count and not dry_run:
+        missing = sum(1 for _, c, _ in plan.write if not c.record.abstract)
+        if missing:
+            print(f"{missing} entr{'y has' if missing == 1 else 'ies have'} no abstract: run "
+                  f"`reading-list enrich {visible(into.as_posix())}` to fetch them",
+                  file=err)
