@@ -32,7 +32,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,7 +43,15 @@ import fastjsonschema
 
 from .authoring import dump_entry, known_papers
 from .cli import add_papers_options, command, today
-from .entries import Problem, load_collection, load_schema_props, normalize_space, title_key
+from .entries import (
+    Problem,
+    Taxonomy,
+    check_entry_text,
+    load_schema_props,
+    load_taxonomy,
+    normalize_space,
+    title_key,
+)
 from .files import Located, YamlError, atomic_write, iter_entry_files, load_yaml, parse_yaml
 from .sources import arxiv, crossref, metadata
 from .sources.metadata import ARXIV, CROSSREF, OPENALEX, S2, Breaker, Clients, Record
@@ -553,18 +560,16 @@ def enrich_files(paths: Sequence[Path], *, only: set[str] | None, overwrite: boo
     run = _Run(summary, fields, overwrite, dry_run, out, today, taxonomy, state, known,
                clients or clients_factory(env))
     try:
-        with tempfile.TemporaryDirectory(prefix="reading-list-enrich-") as scratch:
-            run.scratch = Path(scratch)
-            pending: list[_Entry] = []
-            for path in files:
-                entry = run.open(path)
-                if entry is not None:
-                    pending.append(entry)
-                if len(pending) >= CHUNK:
-                    run.chunk(pending)
-                    pending = []
-            if pending:
+        pending: list[_Entry] = []
+        for path in files:
+            entry = run.open(path)
+            if entry is not None:
+                pending.append(entry)
+            if len(pending) >= CHUNK:
                 run.chunk(pending)
+                pending = []
+        if pending:
+            run.chunk(pending)
     finally:
         state.save()
     for line in summary.lines():
@@ -584,8 +589,8 @@ class _Run:
     state: _Checkpoint
     known: Any
     clients: Clients
-    scratch: Path = Path()
     breakers: dict[str, Breaker] = field(default_factory=dict)
+    taxonomies: dict[Path, Taxonomy | None] = field(default_factory=dict)
 
     def breaker(self, name: str) -> Breaker:
         return self.breakers.setdefault(name, Breaker(name))
@@ -808,13 +813,13 @@ class _Run:
         return new_text
 
     def errors(self, entry: _Entry, text: str) -> list[Problem]:
-        """The loader's errors for ``text`` as this entry (from a scratch copy: its id is
-        the file's stem; its taxonomy the list's)."""
-        copy = self.scratch / entry.path.name
-        copy.write_text(text, encoding="utf-8")
-        _, problems = load_collection([copy], entry.taxonomy.resolve(), self.today,
-                                      root=self.scratch)
-        return [p for p in problems if p.severity == "error" and p.path == copy.name]
+        """The loader's errors for ``text`` as this entry (its id is the file's stem; its
+        taxonomy the list's)."""
+        if entry.taxonomy not in self.taxonomies:
+            self.taxonomies[entry.taxonomy] = load_taxonomy(entry.taxonomy)[0]
+        _, problems, _ = check_entry_text(entry.path.stem, text,
+                                          self.taxonomies[entry.taxonomy], self.today)
+        return [p for p in problems if p.severity == "error"]
 
 
 # ------------------------------------------------------------------------------- CLI
