@@ -73,7 +73,8 @@ def run(args: argparse.Namespace, day: dt.date) -> int:
     _summary(plan, issues, into, written, args.dry_run)
     if args.enrich and written:
         return _enrich(written, day, taxonomy_path)
-    return 1 if any(i.severity == "error" for i in issues) and not plan.write else 0
+    # Unreadable items are reported above; only a run that could read nothing at all fails.
+    return 1 if any(i.severity == "error" for i in issues) and not records else 0
 
 
 def _enrich(paths: list[Path], day: dt.date, taxonomy_path: Path) -> int:
