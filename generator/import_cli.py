@@ -79,15 +79,14 @@ def run(args: argparse.Namespace, day: dt.date) -> int:
 
 def _enrich(paths: list[Path], day: dt.date, taxonomy_path: Path) -> int:
     """``--enrich``: fill the new entries' gaps from the metadata services."""
-    from .enrich import enrich_files
+    from .enrich import checkpoint_path, enrich_files
 
     print(f"enriching {len(paths)} new entr{'y' if len(paths) == 1 else 'ies'} ...",
           file=sys.stderr)
     summary = enrich_files(paths, only=None, overwrite=False, dry_run=False,
                            env=dict(os.environ), out=sys.stderr, today=day,
-                           taxonomy=taxonomy_path)
-    for line in summary.lines():
-        print(line, file=sys.stderr)
+                           taxonomy=taxonomy_path,
+                           checkpoint=checkpoint_path(taxonomy_path.parent))
     return summary.exit_code
 
 

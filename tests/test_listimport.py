@@ -217,3 +217,43 @@ def test_symlinked_sources_are_read_but_never_written(lab: Path):
     assert main(["import", str(link), "--into", "papers/incoming", "--date", TODAY]) == 0
     assert list((lab / "papers" / "incoming").glob("*.yaml"))
     assert os.path.islink(link)
+
+
+def test_import_every_format_with_enrich_then_check_and_build(lab: Path, monkeypatch,
+                                                                capsys):
+    """The issue's acceptance run: every fixture format at once, `--into papers --enrich`
+    against loopback arXiv and Semantic Scholar stand-ins, then check and build."""
+    from standins import list_papers, serve
+
+    from generator import enrich
+    from generator.sources import metadata
+
+    waits: list[float] = []
+    monkeypatch.setattr(enrich, "clients_factory", lambda env: metadata.clients_from_env(
+        env, sleep=waits.append, backoff=0.01, timeout=5, retries=1))
+    with serve(list_papers(ROOT / "papers")) as stand:
+        for name, value in stand.env().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("SEMANTIC_SCHOLAR_API_KEY", raising=False)
+        code = main(["import", *ALL, "--into", "papers", "--enrich", "--date", TODAY])
+        asked = list(stand.requests)
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert any(path.startswith("/arxiv/") for _, path in asked)
+    assert any(path.startswith("/s2/") for _, path in asked)
+    assert waits and all(w <= 3.0 for w in waits)  # arXiv's one request per 3 s, not slept
+    assert main(["check", "--date", TODAY]) == 0
+    assert main(["build", "--date", TODAY, "--site-dir", str(lab / "site")]) == 0
+    entries = _entries(lab / "papers")
+    # The paper the awesome-list files under two headings and five other files list too.
+    twice = [(pid, e) for pid, e in entries.items() if e.get("arxiv") == "2302.00539"]
+    assert len(twice) == 1
+    pid, entry = twice[0]
+    assert entry["category"] == "inference" and "extraction" in entry["tags"]
+    assert entry["abstract"]  # filled by enrich from the arXiv stand-in
+    page = (lab / "site" / "papers" / pid / "index.html").read_text("utf-8")
+    assert "/categories/inference/" in page and "/tags/extraction/" in page
+    # Enrich filled the abstracts the bibliographies lacked, for papers arXiv knows.
+    missing = [p for p, e in entries.items() if e.get("arxiv") and not e.get("abstract")]
+    assert missing == []
