@@ -66,3 +66,21 @@ def test_benchmark_runs_end_to_end(bench, tmp_path, capsys):
         assert stats["search_bytes"] > stats["search_bytes_gzip"] > 0
     assert result["ours"]["largest_listing"].startswith(("categories/", "tags/"))
     assert "| 20 |" in capsys.readouterr().out
+
+
+def test_import_benchmark_runs_at_small_n():
+    """benchmarks/bench_import.py end to end at N=40: every paper imported and enriched
+    (one merged duplicate listing per ten), and the list it writes checks."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        spec = importlib.util.spec_from_file_location("bench_import",
+                                                      ROOT / "benchmarks" / "bench_import.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        result = module.run(40)
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    assert result["entries"] == 40
+    assert result["check_ok"]
+    assert result["requests"] >= 2  # arXiv and Semantic Scholar were asked
