@@ -107,7 +107,7 @@ def test_missing_file_is_an_empty_history(tmp_path: Path) -> None:
     ('{"days": {}, "version": 9}', "unsupported version 9"),
     ('{"days": {}, "version": ' + "9" * 5000 + "}", "number too long to read"),
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
-])
+], ids=["not-json", "not-an-object", "version", "long-version", "nested"])
 def test_corrupt_history_is_a_clear_error(tmp_path: Path, text: str, message: str) -> None:
     """A file that is not a history at all is an error (refresh will not overwrite it)."""
     path = tmp_path / "metrics.json"
@@ -252,7 +252,9 @@ def test_interrupted_refresh_keeps_the_providers_already_done(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("bad", [-1, 2 ** 53, 10 ** 400, 1.0, float("nan"), float("inf"),
-                                 "12", None, True, [3]])
+                                 "12", None, True, [3]],
+                         ids=["negative", "2^53", "10^400", "float", "nan", "inf", "string",
+                              "null", "bool", "list"])
 def test_refresh_rejects_values_that_are_not_counts(tmp_path: Path, bad: Any) -> None:
     """Whatever a provider hands back, only counts reach the history; a bad value makes
     that paper a failure of that provider."""

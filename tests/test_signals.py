@@ -300,7 +300,8 @@ def test_github_stars_token_shared_repo_and_unknown(apis) -> None:
     ("1e400", "inf"), ("1" + "0" * 400, "a 401-digit number"), ("-1", "-1"),
     ("9007199254740992", "9007199254740992"), ("12.0", "12.0"), ('"12"', "'12'"),
     ("true", "true"), ("null", "null"), ("NaN", "nan"), ("[1]", "a JSON array"),
-])
+], ids=["1e400", "10^400", "negative", "2^53", "float", "string", "bool", "null", "nan",
+        "array"])
 def test_counts_outside_the_range_are_failures_of_that_paper(apis, count: str,
                                                             shown: str) -> None:
     """A count is an int in 0 <= n < 2**53: anything else fails that paper, not the run."""
@@ -319,7 +320,7 @@ def test_counts_outside_the_range_are_failures_of_that_paper(apis, count: str,
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ('{"upvotes": ' + "9" * 5000 + "}", "a number too long to read"),
     ('{"upvotes": 1', "Expecting"),
-])
+], ids=["nested", "5000-digits", "cut"])
 def test_json_no_parser_can_take_is_a_failure_of_that_paper(apis, body: str,
                                                            reason: str) -> None:
     fake, base = apis

@@ -437,3 +437,19 @@ def test_crossref_answers_of_the_wrong_shape_do_not_raise(message: dict) -> None
     work = crossref.parse_work({"message": message}, "10.1/x")
     assert (work.title, work.authors, work.published, work.doi, work.url, work.abstract) == (
         "T", (), None, "10.1/x", None, None)
+
+
+def test_arxiv_answer_that_is_not_xml_skips_feedparsers_slow_parser(monkeypatch) -> None:
+    """feedparser's fallback for text that is not XML costs ~25 us a byte (a minute for the
+    2 MiB an arXiv answer may have), only for the answer to be refused: expat refuses it
+    first, and the real feed still goes through feedparser."""
+    def never(raw: bytes) -> None:
+        raise AssertionError("feedparser ran on an answer that is not XML")
+
+    real = arxiv.feedparser.parse
+    monkeypatch.setattr(arxiv.feedparser, "parse", never)
+    with pytest.raises(arxiv.SourceError, match="not an Atom feed: '<feed><a <a"):
+        arxiv.parse_feed(b"<feed>" + b"<a " * 700_000, "2401.01234")
+    monkeypatch.setattr(arxiv.feedparser, "parse", real)
+    assert arxiv.parse_feed(feed("2505.20118", TROJAN), "2505.20118").arxiv == "2505.20118"
+    assert arxiv.client_from_env().max_bytes == arxiv.MAX_ANSWER_BYTES == 2 * 1024 * 1024
