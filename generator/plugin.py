@@ -93,9 +93,14 @@ class _Generated(File):
 
 class _PaperFile(_Generated):
     """A paper page written by the plugin (``paper_pages: fast``): MkDocs copies it like a
-    static file, and its HTML is made when it is written, from the build's frame."""
+    static file, and its HTML is made when it is written, from the build's frame.
 
-    page: Page
+    Its source name is the page's (``papers/<id>/index.md``), so hand-written pages link to
+    it as to any page (``papers/<id>/index.md#abstract``) in every mode; it is not a
+    documentation page for MkDocs (no per-page pipeline), and our page object lives in
+    ``paper_page``, never in MkDocs' ``File.page``, which MkDocs reads as one of its own."""
+
+    paper_page: Page
     pages: PaperPages | None = None
     skip = False  #: written by the other process of a two-process build
     #: the frame and settings are those of the previous build (``serve``)
@@ -108,15 +113,21 @@ class _PaperFile(_Generated):
             return
         # `serve`: a paper page whose page object (reused while its inputs are unchanged)
         # and frame are those it was written from last time is already on disk.
-        if dirty and self.same_frame and self.written.get(self.src_uri) is self.page \
+        if dirty and self.same_frame and self.written.get(self.src_uri) is self.paper_page \
                 and os.path.isfile(self.abs_dest_path):
             return
         assert self.pages is not None, "on_env gives paper pages their renderer"
-        self.written[self.src_uri] = self.page
-        data = self.pages.render(self.page)
+        self.written[self.src_uri] = self.paper_page
+        data = self.pages.render(self.paper_page)
         os.makedirs(os.path.dirname(self.abs_dest_path), exist_ok=True)
         with open(self.abs_dest_path, "wb") as out:
             out.write(data)
+
+    def is_documentation_page(self) -> bool:
+        return False
+
+    def is_static_page(self) -> bool:
+        return True
 
 
 class _SitemapEntry:
@@ -306,9 +317,9 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         fast = self.config.paper_pages == "fast"
         for page in pageset.pages:
             if fast and page.is_paper:
-                paper = _PaperFile.generated(config, page.path[:-len(".md")] + ".html",
-                                             content=b"")
-                paper.page = page
+                paper = _PaperFile.generated(config, page.path, content=b"")
+                paper.dest_uri = page.path[:-len(".md")] + ".html"  # index.md -> index.html
+                paper.paper_page = page
                 self.paper_files.append(paper)
                 files.append(paper)
                 continue
@@ -344,7 +355,7 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
             entries: list[Any] = []
             for file in self.files:
                 if isinstance(file, _PaperFile):
-                    entries.append(_SitemapEntry(*renderer.urls_of(file.page)))
+                    entries.append(_SitemapEntry(*renderer.urls_of(file.paper_page)))
                 elif id(file) in listed:
                     entries.append(file)
             context["pages"] = entries
@@ -401,7 +412,7 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         if self.paper_files:
             assert self.nav is not None
             renderer = PaperPages(env, config, self.nav, files,
-                                  [f.page for f in self.paper_files])
+                                  [f.paper_page for f in self.paper_files])
             if renderer.reason:
                 log.info(f"paper pages are rendered one by one: {renderer.reason}")
             site_dir = str(config.site_dir)

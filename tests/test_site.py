@@ -413,3 +413,25 @@ def test_paper_page_urls_follow_mkdocs_when_the_shortcut_does_not(tmp_path: Path
     _same_trees(sites["fast"], sites["mkdocs"])
     html = (sites["fast"] / "papers" / "trojanstego" / "index.html").read_text("utf-8")
     assert f'<link rel="canonical" href="{SITE_URL}papers/trojanstego/index.html">' in html
+
+
+@pytest.mark.parametrize("mode", ["fast", "mkdocs"])
+def test_hand_written_pages_link_to_paper_pages(tmp_path: Path, mode: str, caplog, capsys):
+    # A paper page is a page to link to like any other: index.md, with or without an anchor,
+    # in both modes; a link MkDocs cannot resolve is a clear strict-mode warning, never a
+    # traceback (our page object once sat in MkDocs' File.page and crashed its anchor check).
+    project = make_project(tmp_path / mode)
+    _with_options(project, f"paper_pages: {mode}")
+    (project / "docs" / "reading.md").write_text(
+        "# Reading\n\n[abstract](papers/trojanstego/index.md#abstract), "
+        "[page](papers/trojanstego/index.md)\n", "utf-8")
+    site = project / "site"
+    assert build(project, site) == 0
+    html = (site / "reading" / "index.html").read_text("utf-8")
+    assert 'href="../papers/trojanstego/#abstract"' in html
+    assert 'href="../papers/trojanstego/"' in html
+    (project / "docs" / "reading.md").write_text(
+        "# Reading\n\n[html](papers/trojanstego/index.html#abstract)\n", "utf-8")
+    assert build(project, site) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    assert "Did you mean 'papers/trojanstego/index.md#abstract'?" in caplog.text
