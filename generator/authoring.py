@@ -23,7 +23,8 @@ MAX_SLUG = 60
 # Relative to papers/<id>.yaml, so editors validate offline and forks need no edit.
 SCHEMA_URL = "../generator/schema.json"
 FIELD_ORDER = ("title", "authors", "authors_incomplete", "published", "added", "arxiv", "doi",
-               "url", "venue", "links", "category", "tags", "abstract", "note", "aliases")
+               "url", "venue", "links", "category", "tags", "abstract", "note", "aliases",
+               "distinct_from")
 
 
 def make_id(title: str, taken: Iterable[str] = ()) -> str:

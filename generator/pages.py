@@ -139,20 +139,24 @@ def template_env(root: Path) -> jinja2.Environment:
                                         if p.is_dir())))
 
 
-_RANKINGS: dict[Any, trending.Ranking] = {}
+#: The last rankings: (what they read of the papers, the history they read, the ranking).
+#: Holding the history itself, compared by content, keeps a new history from being taken
+#: for an old one (an ``id()`` key can be reused by a new object at the same address).
+_RANKINGS: list[tuple[Any, trending.History, trending.Ranking]] = []
 
 
 def _rank(collection: Collection, history: trending.History, today: dt.date,
           window: str) -> trending.Ranking:
     """trending.rank, reused while what it reads is unchanged: ids, aliases and dates of
     the papers, the history and today (editing a title or an abstract changes none)."""
-    key = (window, today, id(history),
+    key = (window, today,
            tuple((p.id, p.aliases, p.added, p.published) for p in collection.papers))
-    ranking = _RANKINGS.get(key)
-    if ranking is None:
-        if len(_RANKINGS) > 16:
-            _RANKINGS.clear()
-        ranking = _RANKINGS[key] = trending.rank(collection, history, today, window)
+    for cached_key, cached_history, ranking in _RANKINGS:
+        if cached_key == key and (cached_history is history or cached_history == history):
+            return ranking
+    ranking = trending.rank(collection, history, today, window)
+    _RANKINGS.append((key, history, ranking))
+    del _RANKINGS[:-16]
     return ranking
 
 

@@ -296,3 +296,24 @@ def test_trending_command_errors(tmp_path: Path, capsys) -> None:
                  str(tmp_path / "none.json"), "--date", "2026-12-27", "--limit", "3"])
     out = capsys.readouterr().out
     assert code == 0 and "No popularity data yet" in out
+
+
+def test_page_rankings_follow_the_history_not_its_address():
+    """pages._rank reuses a ranking only for a history with the same content: a new history
+    object (which may sit at a freed object's address) is never taken for an old one."""
+    import gc
+
+    from generator import pages, trending
+
+    collection = coll(paper("a"), paper("b"), paper("c"))
+    today = dt.date(2026, 11, 30)
+    for _ in range(5):
+        quiet = History({today - dt.timedelta(days=7): {}, today: {}})
+        first = pages._rank(collection, quiet, today, "week")
+        del quiet
+        gc.collect()
+        busy = History({today - dt.timedelta(days=7): {"b": {"citations": 1}},
+                        today: {"b": {"citations": 500}}})
+        assert pages._rank(collection, busy, today, "week") == \
+            trending.rank(collection, busy, today, "week")
+        assert pages._rank(collection, busy, today, "week") != first
