@@ -13,7 +13,7 @@ import os
 import re
 import urllib.parse
 from collections import defaultdict
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -177,6 +177,8 @@ class Category:
     title: str
     description: str
     order: int
+    #: former slugs: /categories/<alias>/ redirects here and its feed keeps being written
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,7 @@ class Tag:
     slug: str
     title: str
     description: str
+    aliases: tuple[str, ...] = ()  #: former slugs, as for categories
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,16 @@ class Taxonomy:
     @cached_property
     def tag_by_slug(self) -> dict[str, Tag]:
         return {t.slug: t for t in self.tags}
+
+    @cached_property
+    def category_aliases(self) -> dict[str, str]:
+        """Former category slug -> current slug."""
+        return {a: c.slug for c in self.categories for a in c.aliases}
+
+    @cached_property
+    def tag_aliases(self) -> dict[str, str]:
+        """Former tag slug -> current slug."""
+        return {a: t.slug for t in self.tags for a in t.aliases}
 
 
 @dataclass(frozen=True)
@@ -497,16 +510,26 @@ def parse_entry(stem: str, source: str, located: Located, taxonomy: Taxonomy | N
         category = data.get("category")
         if isinstance(category, str) and category and category not in \
                 taxonomy.category_by_slug:
-            out.add(("category",), f"unknown category '{category}'",
-                    _did_you_mean(category, list(taxonomy.category_by_slug))
-                    or "declare it in papers/taxonomy.yml")
+            if category in taxonomy.category_aliases:
+                # One spelling per category in the data: the old one is refused, with the
+                # new one named, so pages, feeds and BibTeX never see a former slug.
+                out.add(("category",), f"category '{category}' was renamed",
+                        f"did you mean '{taxonomy.category_aliases[category]}'?")
+            else:
+                out.add(("category",), f"unknown category '{category}'",
+                        _did_you_mean(category, list(taxonomy.category_by_slug))
+                        or "declare it in papers/taxonomy.yml")
         tags = data.get("tags")
         if isinstance(tags, list):
             for i, tag in enumerate(tags):
                 if isinstance(tag, str) and tag and tag not in taxonomy.tag_by_slug:
-                    out.add(("tags", i), f"unknown tag '{tag}'",
-                            _did_you_mean(tag, list(taxonomy.tag_by_slug))
-                            or "declare it in papers/taxonomy.yml")
+                    if tag in taxonomy.tag_aliases:
+                        out.add(("tags", i), f"tag '{tag}' was renamed",
+                                f"did you mean '{taxonomy.tag_aliases[tag]}'?")
+                    else:
+                        out.add(("tags", i), f"unknown tag '{tag}'",
+                                _did_you_mean(tag, list(taxonomy.tag_by_slug))
+                                or "declare it in papers/taxonomy.yml")
     note = data.get("note")
     if isinstance(note, str) and _HTML_RE.search(_AUTOLINK_RE.sub("", note)):
         out.add(("note",), "notes are Markdown without HTML tags",
@@ -561,6 +584,10 @@ def check_entry_text(stem: str, text: str, taxonomy: Taxonomy | None, today: dt.
     return paper, out.items, out.located
 
 
+#: Former slugs of a category or tag (after a rename): their URLs and feeds keep working.
+_TAXONOMY_ALIASES: dict[str, Any] = {"type": "array", "uniqueItems": True,
+                                     "items": {"type": "string", "pattern": ID_RE.pattern}}
+
 TAXONOMY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
@@ -574,6 +601,7 @@ TAXONOMY_SCHEMA: dict[str, Any] = {
                 "title": {"type": "string", "minLength": 1},
                 "description": {"type": "string", "minLength": 1},
                 "order": {"type": "integer"},
+                "aliases": _TAXONOMY_ALIASES,
             }}},
         "tags": {"type": "array", "minItems": 1, "items": {
             "type": "object", "additionalProperties": False,
@@ -582,6 +610,7 @@ TAXONOMY_SCHEMA: dict[str, Any] = {
                 "slug": {"type": "string", "pattern": ID_RE.pattern},
                 "title": {"type": "string", "minLength": 1},
                 "description": {"type": "string"},
+                "aliases": _TAXONOMY_ALIASES,
             }}},
     },
 }
@@ -596,6 +625,7 @@ _TAXONOMY_FIELD_HINTS = {
     "title": "a short name shown on the site",
     "description": "one paragraph on what belongs here",
     "order": "a whole number: the category's place in the menu",
+    "aliases": "former slugs, e.g. aliases: [old-slug]",
 }
 
 
@@ -641,12 +671,22 @@ def _taxonomy_problems(data: Any, out: _Problems) -> None:
                 out.add((*where, key), f"unknown field '{key}' in {label}",
                         _did_you_mean(key, allowed) or "allowed fields: " + ", ".join(allowed),
                         key=True)
+        elif err.validator == "pattern" and field_name == "aliases":
+            out.add(where, f"alias {err.instance!r} of {label} is not a valid slug",
+                    _TAXONOMY_FIELD_HINTS["slug"])
         elif err.validator == "pattern":
             out.add(where, f"{name} slug {err.instance!r} is not a valid slug",
                     _TAXONOMY_FIELD_HINTS["slug"])
+        elif err.validator == "uniqueItems":
+            out.add(where, f"'{field_name}' of {label} lists the same value twice",
+                    "remove the repeat")
         elif err.validator == "minLength":
             out.add(where, f"'{field_name}' of {label} is empty",
                     _TAXONOMY_FIELD_HINTS.get(field_name, ""))
+        elif err.validator == "type" and len(where) > 3:  # an item of aliases
+            out.add(where, f"an alias of {label} must be text, not "
+                    f"{_TYPE_NAMES.get(type(err.instance), 'that')}",
+                    _TAXONOMY_FIELD_HINTS["aliases"])
         elif err.validator == "type":
             out.add(where, f"'{field_name}' of {label} must be "
                     f"{_expected(err.validator_value)}, not "
@@ -673,6 +713,34 @@ def _taxonomy_top_problem(err: Any, data: Any, out: _Problems) -> None:
                     key=True)
 
 
+def _slug_problems(kind: str, items: list[Category] | list[Tag], out: _Problems) -> None:
+    """Slugs and aliases of one kind share a namespace (they are the URLs /<kind>/<slug>/):
+    each may be declared once. The first declaration in file order keeps a value."""
+    name = "tag" if kind == "tags" else "category"
+    owners: dict[str, str] = {}
+    for item in items:  # slugs first: an alias that repeats a slug is the alias's fault
+        owners.setdefault(item.slug, item.slug)
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if item.slug in seen:
+            out.add((kind, i, "slug"), f"{name} '{item.slug}' is declared twice",
+                    "remove one of them")
+        seen.add(item.slug)
+    for i, item in enumerate(items):
+        for j, alias in enumerate(item.aliases):
+            owner = owners.setdefault(alias, item.slug)
+            if alias == item.slug:
+                out.add((kind, i, "aliases", j), f"alias '{alias}' of {name} '{item.slug}' "
+                        "is its own slug", "drop it: an alias is a former slug that "
+                        "redirects here")
+            elif owner != item.slug or alias in seen:
+                used = f"the slug of {name} '{alias}'" if alias in seen else \
+                    f"already an alias of {name} '{owner}'"
+                out.add((kind, i, "aliases", j), f"alias '{alias}' of {name} '{item.slug}' "
+                        f"is {used}", "a slug or alias names one "
+                        f"{name}: drop the alias or rename")
+
+
 def load_taxonomy(path: Path, display: str | None = None) -> tuple[Taxonomy | None,
                                                                      list[Problem]]:
     """Load ``taxonomy.yml``; returns the taxonomy (None on errors) and its problems."""
@@ -697,17 +765,14 @@ def load_taxonomy(path: Path, display: str | None = None) -> tuple[Taxonomy | No
     categories = []
     for i, c in enumerate(data["categories"]):
         categories.append(Category(c["slug"], normalize_space(c["title"]),
-                                   normalize_space(c["description"]), c.get("order", i + 1)))
+                                   normalize_space(c["description"]), c.get("order", i + 1),
+                                   tuple(c.get("aliases") or ())))
     tags = [Tag(t["slug"], normalize_space(t["title"]), normalize_space(t.get("description")
-                                                                         or ""))
+                                                                         or ""),
+                tuple(t.get("aliases") or ()))
             for t in data["tags"]]
     for kind, items in (("categories", categories), ("tags", tags)):
-        seen: set[str] = set()
-        for i, item in enumerate(items):
-            if item.slug in seen:
-                out.add((kind, i, "slug"), f"{kind[:-1] if kind == 'tags' else 'category'} "
-                        f"'{item.slug}' is declared twice", "remove one of them")
-            seen.add(item.slug)
+        _slug_problems(kind, items, out)
     if out.items:
         return None, out.items
     categories.sort(key=lambda c: (c.order, c.slug))
@@ -788,6 +853,12 @@ def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
                 papers.append(paper)
             identity = _identity(path.stem, source, out.located.data)
             if identity is not None:
+                if identity.distinct_from:
+                    # `check papers/one.yaml` does not load the others: an id in
+                    # distinct_from is known when its file is next to this one.
+                    identity = replace(identity, present=frozenset(
+                        d for _, d in identity.distinct_from
+                        if any(path.with_name(d + ext).is_file() for ext in (".yaml", ".yml"))))
                 identities.append(identity)
         problems.extend(out.items)
     _CHECKED.clear()
@@ -814,6 +885,10 @@ class _Identity:
     title: str | None
     aliases: tuple[tuple[int, str], ...]  #: (position in the list, alias)
     keys: tuple[tuple[str, str, str, KeyPath], ...]  #: (kind, normalized, as written, where)
+    #: (position, id) of the entries a curator declared different papers (``distinct_from``)
+    distinct_from: tuple[tuple[int, str], ...] = ()
+    #: ids in ``distinct_from`` that are entry files next to this one, checked or not
+    present: frozenset[str] = frozenset()
 
 
 _ARXIV_LINK = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
@@ -858,9 +933,12 @@ def _identity(stem: str, source: str, data: Any) -> _Identity | None:
     raw_aliases = data.get("aliases")
     aliases = tuple((i, a) for i, a in enumerate(raw_aliases)
                     if isinstance(a, str) and a) if isinstance(raw_aliases, list) else ()
+    raw_distinct = data.get("distinct_from")
+    distinct = tuple((i, d) for i, d in enumerate(raw_distinct)
+                     if isinstance(d, str) and d) if isinstance(raw_distinct, list) else ()
     title = text("title")
     return _Identity(stem, source, " ".join(title.split()) if title else None, aliases,
-                     tuple(keys))
+                     tuple(keys), distinct)
 
 
 def _cross_checks(identities: list[_Identity], outs: dict[str, _Problems]) -> list[Problem]:
@@ -890,8 +968,42 @@ def _cross_checks(identities: list[_Identity], outs: dict[str, _Problems]) -> li
                 out.add(where, f"{kind} {written} is already on the list as {other.source}",
                         "one entry per paper: merge the two")
         found.extend(out.items)
+    found.extend(_distinct_from_problems(ordered, outs))
     found.extend(_near_duplicate_titles([p for p in ordered if p.title], outs))
     return found
+
+
+def _distinct_from_problems(ordered: list[_Identity], outs: dict[str, _Problems]
+                            ) -> list[Problem]:
+    """``distinct_from`` names other entries (by id or alias), never the entry itself."""
+    known = {p.id for p in ordered} | {a for p in ordered for _, a in p.aliases}
+    found: list[Problem] = []
+    for paper in ordered:
+        out = _Problems(paper.source, outs[paper.source].located)
+        own = {paper.id} | {a for _, a in paper.aliases}
+        for i, other in paper.distinct_from:
+            if other in own:
+                out.add(("distinct_from", i), f"distinct_from names this entry itself "
+                        f"('{other}')", "list the ids of other entries")
+            elif other not in known and other not in paper.present:
+                out.add(("distinct_from", i), f"distinct_from names '{other}', which is no "
+                        "entry's id or alias", _did_you_mean(other, sorted(known - own))
+                        or "give the id (file name without .yaml) of another entry")
+        found.extend(out.items)
+    return found
+
+
+def _distinct_pairs(papers: list[_Identity]) -> set[frozenset[str]]:
+    """Pairs of ids a curator declared different papers: either side's ``distinct_from``
+    is enough, and it may name the other entry by its id or any of its aliases."""
+    current = {p.id: p.id for p in papers}
+    current.update({a: p.id for p in papers for _, a in p.aliases})
+    pairs: set[frozenset[str]] = set()
+    for paper in papers:
+        for _, other in paper.distinct_from:
+            if other in current and current[other] != paper.id:
+                pairs.add(frozenset((paper.id, current[other])))
+    return pairs
 
 
 def title_key(title: str) -> str:
@@ -925,6 +1037,7 @@ def _near_duplicate_titles(papers: list[_Identity], outs: dict[str, _Problems]
             index[word].append(i)
     found: list[Problem] = []
     seen: set[tuple[int, int]] = set()
+    distinct = _distinct_pairs(papers)
     for i, key in enumerate(keys):
         words = sorted(set(key.split()), key=lambda w: (len(index[w]), w))[:3]
         for word in words:
@@ -933,6 +1046,8 @@ def _near_duplicate_titles(papers: list[_Identity], outs: dict[str, _Problems]
                 if other == i or pair in seen:
                     continue
                 seen.add(pair)
+                if distinct and frozenset((papers[i].id, papers[other].id)) in distinct:
+                    continue
                 ratio = _similarity(keys[pair[0]], keys[pair[1]])
                 if ratio >= NEAR_DUPLICATE_RATIO:
                     later = outs[papers[pair[1]].source]

@@ -10,7 +10,13 @@ stays text: ``<script>`` in an abstract reaches the reader as the characters ``<
 
 Feed item ids (RSS ``guid``, JSON Feed ``id``) are ``<site_url>papers/<oldest id>/`` with
 ``isPermaLink="false"``: renaming an entry keeps its former ids in ``aliases`` (oldest first),
-so the guid is derived from the first alias when there is one and never changes.
+so the guid is derived from the first alias when there is one and never changes. Guids name
+papers only, never their category or tags: recategorizing a paper changes no guid.
+
+A renamed category or tag (``aliases`` in the taxonomy) keeps its former feed path with the
+same bytes as the current feed: a feed reader cannot follow a redirect page, so readers
+subscribed to the old path keep getting the same items (same guids), and the feed's own
+``atom:link rel="self"`` names the current path for readers that update subscriptions.
 """
 
 from __future__ import annotations
@@ -391,6 +397,8 @@ def build_feeds(collection: Collection, config: SiteConfig, today: dt.date,
             config.absolute(f"categories/{category.slug}/"),
             category.description or category.title,
             collection.by_category.get(category.slug, ()))
+        for alias in category.aliases:
+            files[category_feed_path(alias)] = files[path]
     for tag in collection.taxonomy.tags:
         path = tag_feed_path(tag.slug)
         files[path] = papers_rss(
@@ -398,6 +406,8 @@ def build_feeds(collection: Collection, config: SiteConfig, today: dt.date,
             config.absolute(f"tags/{tag.slug}/"),
             tag.description or f"Papers tagged {tag.title} on {config.site_name}.",
             collection.by_tag.get(tag.slug, ()))
+        for alias in tag.aliases:
+            files[tag_feed_path(alias)] = files[path]
     days = digest_days(collection, config, today, rankings)
     files[DIGEST_FEED] = digest_rss(collection, config, days)
     files[OPML_FILE] = opml(collection, config)
@@ -437,5 +447,7 @@ def subscribe_context(collection: Collection, config: SiteConfig) -> dict[str, A
         "category_feeds": category_feeds,
         "tag_feeds": tag_feeds,
         "feed_count": sum(1 for f in index.values() if f.kind == "rss"),
-        "email_doc": "subscribe-by-email/",
+        # A link to the Markdown source, so MkDocs checks the page exists (a list
+        # without it gets a build warning, not a dead link) and writes its URL.
+        "email_doc": "subscribe-by-email.md",
     }

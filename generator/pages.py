@@ -519,14 +519,14 @@ def papers_json(collection: Collection, config: SiteConfig, today: dt.date) -> b
             + "\n").encode()
 
 
-def redirect_html(target: str, absolute: str | None) -> bytes:
-    """A tiny page sending an old URL (an alias) to the paper's current one."""
+def redirect_html(target: str, absolute: str | None, what: str = "This paper") -> bytes:
+    """A tiny page sending an old URL (an alias) to the current one of ``what`` moved."""
     href = escape(target)
     canonical = f'<link rel="canonical" href="{escape(absolute)}">' if absolute else ""
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Moved</title>'
             f'{canonical}<meta name="robots" content="noindex">'
             f'<meta http-equiv="refresh" content="0; url={href}"></head>'
-            f'<body><p>This paper moved to <a href="{href}">{href}</a>.</p></body></html>\n'
+            f'<body><p>{escape(what)} moved to <a href="{href}">{href}</a>.</p></body></html>\n'
             ).encode()
 
 
@@ -552,6 +552,7 @@ def data_files(collection: Collection, config: SiteConfig, today: dt.date,
         for alias in paper.aliases:
             absolute = config.absolute(f"papers/{paper.id}/") if config.site_url else None
             files[f"papers/{alias}/index.html"] = redirect_html(f"../{paper.id}/", absolute)
+    files.update(taxonomy_redirects(collection, config))
     # The digest feed keeps each past day's own top N, so it gets a ranking per day.
     files.update(feeds.build_feeds(collection, config, today,
                                    [*rankings, *past_rankings]))
@@ -560,6 +561,26 @@ def data_files(collection: Collection, config: SiteConfig, today: dt.date,
     for folder in sorted({posixpath.dirname(p) for p in files if p.endswith(".xml")} - {""}):
         files[f"{folder}/sitemap.xml"] = EMPTY_SITEMAP
     return dict(sorted(files.items()))
+
+
+def taxonomy_redirects(collection: Collection, config: SiteConfig) -> dict[str, bytes]:
+    """What a renamed category or tag keeps at its former slug: a page redirecting to the
+    listing, and the BibTeX file (a download, which a redirect page cannot stand in for).
+    The former feed is written by :func:`generator.feeds.build_feeds`."""
+    files: dict[str, bytes] = {}
+    groups = (("categories", "This category", collection.taxonomy.categories,
+               collection.by_category),
+              ("tags", "This tag", collection.taxonomy.tags, collection.by_tag))
+    for kind, what, items, papers in groups:
+        for item in items:
+            absolute = config.absolute(f"{kind}/{item.slug}/") if config.site_url else None
+            for alias in item.aliases:
+                files[f"{kind}/{alias}/index.html"] = redirect_html(
+                    f"../{item.slug}/", absolute, what)
+                if papers.get(item.slug):
+                    files[f"bib/{kind}/{alias}.bib"] = \
+                        bibtex.bibliography(papers[item.slug]).encode()
+    return files
 
 
 EMPTY_SITEMAP = (b'<?xml version="1.0" encoding="UTF-8"?>\n'

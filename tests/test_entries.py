@@ -111,9 +111,27 @@ def test_taxonomy_problems_name_the_field_with_a_hint(tmp_path: Path) -> None:
     assert taxonomy is None
     assert [p.format() for p in problems] == [
         f"{path}:2:41: error: unknown field 'colour' in category 'a' "
-        "(allowed fields: description, order, slug, title)",
+        "(allowed fields: aliases, description, order, slug, title)",
         f"{path}:4:5: error: tag 'b' is missing 'title' (a short name shown on the site)",
     ]
+
+
+def test_distinct_from_checked_alone_knows_the_files_next_to_it(tmp_path: Path) -> None:
+    """`check papers/one.yaml` loads one file: an id in its distinct_from is known when that
+    entry's file is in the same folder, and still an error when no such file exists."""
+    (tmp_path / "taxonomy.yml").write_text((CASES / "taxonomy.yml").read_text("utf-8"))
+    entry = ('title: "Xmodel Technical Report"\nadded: 2026-11-01\narxiv: "2402.00061"\n'
+             "category: covert-channels\ntags: [steganography]\nauthors: [A]\n"
+             "published: 2024\nabstract: A.\n")
+    one = tmp_path / "report-one.yaml"
+    one.write_text(entry + "distinct_from: [report-two, report-three]\n", "utf-8")
+    (tmp_path / "report-two.yaml").write_text(entry.replace("00061", "00062"), "utf-8")
+    collection, problems = load_collection([one], tmp_path / "taxonomy.yml", TODAY,
+                                           root=tmp_path)
+    assert [p.format() for p in problems] == [
+        "report-one.yaml:9:29: error: distinct_from names 'report-three', which is no "
+        "entry's id or alias (give the id (file name without .yaml) of another entry)"]
+    assert collection is None
 
 
 def test_shipped_papers_load_without_errors() -> None:

@@ -17,18 +17,21 @@ import jinja2
 import pytest
 
 from generator.config import SiteConfig
-from generator.entries import Collection, load_collection
+from generator.entries import Collection, Taxonomy, load_collection
 from generator.feeds import (
     DC,
     PRISM,
     FeedError,
     build_feeds,
+    category_feed_path,
     feed_index,
     feeds_for_page,
     guid,
     subscribe_context,
+    tag_feed_path,
 )
 from generator.files import iter_entry_files
+from generator.pages import taxonomy_redirects
 from generator.trending import Ranking, TrendingRow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,8 +67,13 @@ def rss_items(data: bytes) -> list[ET.Element]:
 def test_every_feed_of_the_index_is_built(default: Collection,
                                           files: dict[str, bytes]) -> None:
     index = feed_index(default, CONFIG)
-    assert [f.path for f in index] == sorted(files)
-    assert len(files) == 4 + len(default.taxonomy.categories) + len(default.taxonomy.tags)
+    # Besides the index, only the former paths of renamed categories and tags.
+    former = {category_feed_path(a) for c in default.taxonomy.categories for a in c.aliases} \
+        | {tag_feed_path(a) for t in default.taxonomy.tags for a in t.aliases}
+    assert [f.path for f in index] == sorted(set(files) - former)
+    assert former <= set(files)
+    assert len(files) == 4 + len(default.taxonomy.categories) + len(default.taxonomy.tags) \
+        + len(former)
     assert index == sorted(index, key=lambda f: f.path)
 
 
@@ -211,6 +219,53 @@ def test_guid_survives_rename_with_alias(tmp_path: Path) -> None:
         if path.endswith(".xml") and path != "digest.xml":
             ids = lambda d: sorted(e.id for e in feedparser.parse(d).entries)  # noqa: E731
             assert ids(before[path]) == ids(after[path]), path
+
+
+def renamed(collection: Collection, category: str, tag: str) -> Collection:
+    """``collection`` after a curator renamed a category and a tag, keeping the old slugs
+    as taxonomy aliases (as papers/taxonomy.yml would declare them)."""
+    tax = collection.taxonomy
+    cats = tuple(dataclasses.replace(c, slug=f"{c.slug}-renamed", aliases=(c.slug,))
+                 if c.slug == category else c for c in tax.categories)
+    tags = tuple(dataclasses.replace(t, slug=f"{t.slug}-renamed", aliases=(t.slug,))
+                 if t.slug == tag else t for t in tax.tags)
+    papers = tuple(dataclasses.replace(
+        p, category=f"{category}-renamed" if p.category == category else p.category,
+        tags=tuple(f"{tag}-renamed" if s == tag else s for s in p.tags))
+        for p in collection.papers)
+    return Collection(papers, Taxonomy(cats, tags))
+
+
+def test_renamed_category_and_tag_keep_their_feeds_and_urls(default: Collection,
+                                                           files: dict[str, bytes]) -> None:
+    """A feed reader cannot follow a redirect page: the old feed path keeps the same items
+    with the same guids; the old listing URL redirects and the old BibTeX stays."""
+    category = max(default.by_category, key=lambda s: len(default.by_category[s]))
+    tag = max(default.by_tag, key=lambda s: len(default.by_tag[s]))
+    after_collection = renamed(default, category, tag)
+    after = build_feeds(after_collection, CONFIG, TODAY)
+
+    def guids(data: bytes) -> list[str]:
+        return [e.id for e in feedparser.parse(data).entries]
+
+    for old_path, new_path in ((category_feed_path(category),
+                                category_feed_path(f"{category}-renamed")),
+                               (tag_feed_path(tag), tag_feed_path(f"{tag}-renamed"))):
+        assert guids(files[old_path]) and guids(after[old_path]) == guids(files[old_path])
+        assert after[old_path] == after[new_path]
+        assert f'href="{SITE}{new_path}" rel="self"' in after[new_path].decode()
+    # Every paper keeps its guid in every feed that is still there.
+    for path in files:
+        if path.endswith(".xml") and path != "digest.xml":
+            assert sorted(guids(files[path])) == sorted(guids(after[path])), path
+    redirects = taxonomy_redirects(after_collection, CONFIG)
+    assert sorted(redirects) == sorted([
+        f"categories/{category}/index.html", f"tags/{tag}/index.html",
+        f"bib/categories/{category}.bib", f"bib/tags/{tag}.bib"])
+    page = redirects[f"categories/{category}/index.html"].decode()
+    assert f'url=../{category}-renamed/' in page and "This category moved" in page
+    assert f'href="{SITE}categories/{category}-renamed/"' in page
+    assert f'url=../{tag}-renamed/' in redirects[f"tags/{tag}/index.html"].decode()
 
 
 def test_guid_uses_the_oldest_alias(default: Collection) -> None:
@@ -394,7 +449,7 @@ def test_subscribe_page_lists_every_feed(default: Collection) -> None:
         assert SITE + info.path in hrefs, info.path
     used_tags = [t for t in default.taxonomy.tags if default.by_tag[t.slug]]
     assert all(f"../tags/{t.slug}/" in hrefs for t in used_tags)
-    assert "../subscribe-by-email/" in hrefs
+    assert "../subscribe-by-email.md" in hrefs  # MkDocs checks and rewrites it
     assert "Test &amp; &lt;List&gt;" in html  # the site name is text
     assert context["feed_count"] == sum(f.kind == "rss" for f in feed_index(default, CONFIG))
 
