@@ -16,7 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .authoring import SCHEMA_URL, Known, dump_entry, known_papers, make_id
+from .authoring import (
+    SCHEMA_URL,
+    Known,
+    dump_entry,
+    known_papers,
+    make_id,
+    with_schema_header,
+)
 from .cli import add_papers_options, command, load, today
 from .entries import Problem, load_collection, load_taxonomy
 from .files import atomic_write
@@ -98,7 +105,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         return fail(f"the entry would not pass check ({len(errors)} error(s)); nothing "
                     "written")
     target = papers_dir / f"{paper_id}.yaml"
-    atomic_write(target, text)
+    atomic_write(target, with_schema_header(text, target))
     print(f"wrote {visible(target.as_posix())}")
     print("next: review the file, run `reading-list check`, then open a pull request",
           file=sys.stderr)
@@ -252,7 +259,7 @@ def write_template(args: argparse.Namespace, known: Known, taxonomy_path: Path) 
     lines.extend(textwrap.wrap(f"tags on the list: {tags}", 92, initial_indent="# ",
                                subsequent_indent="#   ", break_on_hyphens=False))
     target = args.papers / f"{paper_id}.yaml"
-    atomic_write(target, "\n".join(lines) + "\n")
+    atomic_write(target, with_schema_header("\n".join(lines) + "\n", target))
     print(f"wrote {visible(target.as_posix())}")
     print("this is a template: `reading-list check` reports it until every field is filled in",
           file=sys.stderr)

@@ -7,6 +7,7 @@ tool writes looks like one a person would write, and loads back to the same valu
 from __future__ import annotations
 
 import json
+import os
 import re
 import textwrap
 from collections.abc import Iterable, Mapping
@@ -20,8 +21,15 @@ from .entries import title_key
 from .files import YamlError, iter_entry_files, load_yaml
 
 MAX_SLUG = 60
-# Relative to papers/<id>.yaml, so editors validate offline and forks need no edit.
+# Relative to papers/<id>.yaml in this repository and its forks, so editors validate
+# offline. Entries elsewhere (a list made by `new`, an inbox one level deeper) get the path
+# that resolves from their own folder: see schema_url_for.
 SCHEMA_URL = "../generator/schema.json"
+#: Where a list keeps the entry schema, relative to the list's folder: this repository and
+#: its forks have the generator's own copy; a list made by ``reading-list new`` a copy at
+#: its top (it has no generator/ folder).
+SCHEMA_FILES = ("generator/schema.json", "schema.json")
+SCHEMA_HEADER = "# yaml-language-server: $schema="
 FIELD_ORDER = ("title", "authors", "authors_incomplete", "published", "added", "arxiv", "doi",
                "url", "venue", "links", "category", "tags", "abstract", "note", "aliases",
                "distinct_from")
@@ -132,6 +140,33 @@ def dump_entry(fields: Mapping[str, Any], schema_url: str | None = SCHEMA_URL) -
         else:
             out.append(f"{key}: {_scalar(key, value)}")
     return "\n".join(out) + "\n"
+
+
+def schema_url_for(entry: Path) -> str | None:
+    """The ``$schema`` path for an entry written at ``entry``, relative to its folder.
+
+    Looks for :data:`SCHEMA_FILES` in the entry's folder and each folder above it, up to
+    the list's own folder (the first one holding ``mkdocs.yml``), so a header never points
+    outside the list. ``None`` when the list has no schema: no header then, rather than one
+    that names a missing file (editors would flag every entry)."""
+    folder = Path(os.path.abspath(entry.parent))
+    for candidate in (folder, *folder.parents):
+        for name in SCHEMA_FILES:
+            if (candidate / name).is_file():
+                return Path(os.path.relpath(candidate / name, folder)).as_posix()
+        if (candidate / "mkdocs.yml").is_file():
+            break
+    return None
+
+
+def with_schema_header(text: str, entry: Path) -> str:
+    """``text`` (as written by :func:`dump_entry`) with its schema header pointing at the
+    list's schema as seen from ``entry``, or without a header when the list has none."""
+    first, newline, rest = text.partition("\n")
+    if not first.startswith(SCHEMA_HEADER):
+        return text
+    url = schema_url_for(entry)
+    return f"{SCHEMA_HEADER}{url}{newline}{rest}" if url else rest
 
 
 @dataclass

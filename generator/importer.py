@@ -24,7 +24,7 @@ from typing import Any
 import feedparser
 import nh3
 
-from .authoring import Known, dump_entry, make_id
+from .authoring import Known, dump_entry, make_id, with_schema_header
 from .entries import normalize_space, title_key
 from .files import atomic_write
 from .sources.http import HttpClient
@@ -282,6 +282,6 @@ def write_plan(plan: Plan, inbox: Path, today: dt.date, source: str) -> list[Pat
         path = inbox / f"{new_id}.yaml"
         if path.exists():  # known_papers read the inbox, so only a race gets here
             continue
-        atomic_write(path, entry_text(cand, today, source))
+        atomic_write(path, with_schema_header(entry_text(cand, today, source), path))
         written.append(path)
     return written

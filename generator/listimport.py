@@ -29,7 +29,7 @@ from typing import Any
 
 from slugify import slugify
 
-from .authoring import FIELD_ORDER, dump_entry, make_id
+from .authoring import FIELD_ORDER, dump_entry, make_id, with_schema_header
 from .entries import (
     ID_RE,
     MAX_ID_LENGTH,
@@ -458,6 +458,6 @@ def apply(result: ImportPlan, into: Path, taxonomy_path: Path, taxonomy: Taxonom
         path = into / f"{new_id}.yaml"
         if path.exists():  # index_list read this folder: only a race gets here
             continue
-        atomic_write(path, text)
+        atomic_write(path, with_schema_header(text, path))
         written.append(path)
     return written

@@ -20,12 +20,21 @@ from pathlib import Path
 from slugify import slugify
 
 from .cli import command, parse_date, today
+from .entries import load_schema
 from .files import atomic_write
 from .terminal import is_control, visible
 
 SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
-#: Where the generator's source lives; the new list's workflows install it from here.
+#: Where the generator's source lives; the new list's workflows install it from here unless
+#: ``--from`` names another repository (a lab's fork of the generator).
 UPSTREAM = "https://github.com/reading-list/reading-list"
+#: A repository pip can install from with ``git+``: https or ssh, no credentials, no ref
+#: (``@v1.0``, added from ``--ref``), query or fragment, nothing that could break the line.
+REPOSITORY_URL = re.compile(
+    r"(?:https://|ssh://(?:[A-Za-z0-9._-]+@)?)[A-Za-z0-9.-]+(?::[0-9]+)?"
+    r"(?:/[A-Za-z0-9._~-]+)+/?")
+#: The copy of the entry schema a new list keeps at its top, for editors (``$schema``).
+SCHEMA_FILE = "schema.json"
 UNSAFE_TITLE_CHARS = ("<", ">", '"')
 #: A git ref that cannot move: a release tag (``v0.1.0``) or a full commit id (SHA-1 or
 #: SHA-256). A branch such as ``main`` is refused: the publish workflow installs the
@@ -51,9 +60,26 @@ def release_ref() -> str:
                           "pass --ref TAG_OR_COMMIT") from None
 
 
-def requirement_for(ref: str) -> str:
-    """The pip requirement that installs the generator from ``UPSTREAM`` at ``ref``."""
-    return f"reading-list @ git+{UPSTREAM}@{ref}"
+def requirement_for(ref: str, repository: str = UPSTREAM) -> str:
+    """The pip requirement that installs the generator from ``repository`` at ``ref``."""
+    return f"reading-list @ git+{repository}@{ref}"
+
+
+def check_repository(url: str) -> str:
+    """``url`` without a trailing slash when pip can install the generator from it with
+    ``git+`` and a ref appended; else ``ValueError`` saying what a good one looks like."""
+    url = url.strip()
+    if not REPOSITORY_URL.fullmatch(url):
+        raise ValueError(f"{url!r} is not a repository address pip can install from: write "
+                         "https://HOST/OWNER/REPO (or ssh://git@HOST/OWNER/REPO), without "
+                         "a tag or branch (--ref names the tag or commit)")
+    return url.rstrip("/")
+
+
+def schema_text() -> str:
+    """The entry schema as the site publishes it (``site/schema.json``), so a list's copy
+    can be refreshed from a build byte for byte."""
+    return json.dumps(load_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 def is_pinned(requirement: str) -> bool:
@@ -91,16 +117,19 @@ def render(text: str, values: dict[str, str]) -> str:
     return text
 
 
-def make_list(folder: Path, title: str, day: dt.date,
-              requirement: str | None = None) -> list[Path]:
+def make_list(folder: Path, title: str, day: dt.date, requirement: str | None = None,
+              repository: str = UPSTREAM) -> list[Path]:
     """Write a new list into ``folder`` (missing or empty); return the files written.
 
     ``requirement`` is the line of ``requirements.txt`` the workflows install the generator
-    from (default: this release's tag upstream); it must be pinned (:func:`is_pinned`),
-    else ``ValueError``. Raises ``FileExistsError`` when ``folder`` is a file or holds
-    anything at all, so nobody's work is ever overwritten.
+    from (default: this release's tag in ``repository``); it must be pinned
+    (:func:`is_pinned`), else ``ValueError``. ``repository`` is also where the list's
+    comments send readers for the documentation. Raises ``FileExistsError`` when
+    ``folder`` is a file or holds anything at all, so nobody's work is ever overwritten.
     """
-    requirement = requirement_for(release_ref()) if requirement is None else requirement
+    repository = check_repository(repository)
+    if requirement is None:
+        requirement = requirement_for(release_ref(), repository)
     if not is_pinned(requirement) or any(is_control(c) for c in requirement):
         raise ValueError(f"the requirement {requirement!r} can change under you: {PIN_HINT}")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
@@ -113,7 +142,7 @@ def make_list(folder: Path, title: str, day: dt.date,
         "__SLUG__": slugify(folder.resolve().name) or "reading-list",
         "__DATE__": day.isoformat(),
         "__REQUIREMENT__": requirement,
-        "__UPSTREAM__": UPSTREAM,
+        "__UPSTREAM__": repository,
     }
     written = []
     for source, relative in scaffold_files():
@@ -125,7 +154,11 @@ def make_list(folder: Path, title: str, day: dt.date,
         target = folder / relative
         atomic_write(target, content)
         written.append(target)
-    return written
+    # Entries name it in their first line (`$schema=../schema.json`): a list made here has
+    # no generator/ folder, and an editor should validate offline, before anything is built.
+    atomic_write(folder / SCHEMA_FILE, schema_text())
+    written.append(folder / SCHEMA_FILE)
+    return sorted(written)
 
 
 def _setup(parser: argparse.ArgumentParser) -> None:
@@ -134,6 +167,10 @@ def _setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ref", default=None, metavar="TAG_OR_COMMIT",
                         help="the generator's release tag or commit id the workflows install "
                              "(default: this version's tag, e.g. v0.1.0; never a branch)")
+    parser.add_argument("--from", dest="repository", default=UPSTREAM, metavar="REPO_URL",
+                        help="the generator's repository the workflows install from, e.g. "
+                             "your lab's fork https://github.com/our-lab/reading-list "
+                             f"(default: {UPSTREAM})")
     parser.add_argument("--requirement", default=None,
                         help="instead of --ref: the whole pip requirement, pinned to a tag, "
                              "a commit or an exact version (written to requirements.txt)")
@@ -161,6 +198,15 @@ def cmd_new(args: argparse.Namespace) -> int:
     if args.requirement is not None and args.ref is not None:
         print("--ref and --requirement: give one of them", file=sys.stderr)
         return 2
+    if args.requirement is not None and args.repository != UPSTREAM:
+        print("--from and --requirement: give one of them (the requirement names the "
+              "repository itself)", file=sys.stderr)
+        return 2
+    try:
+        repository = check_repository(args.repository)
+    except ValueError as exc:
+        print(f"--from: {visible(exc)}", file=sys.stderr)
+        return 2
     try:
         if args.requirement is not None:
             requirement = args.requirement.strip()
@@ -172,8 +218,8 @@ def cmd_new(args: argparse.Namespace) -> int:
                 raise ValueError(f"{ref!r} is not a release tag (v0.1.0) or a full commit id; "
                                  "a branch moves, and the workflows would install whatever "
                                  "it holds next")
-            requirement = requirement_for(ref)
-        written = make_list(args.dir, title, today(args), requirement)
+            requirement = requirement_for(ref, repository)
+        written = make_list(args.dir, title, today(args), requirement, repository)
     except (ValueError, LookupError) as exc:
         option = "--requirement" if args.requirement is not None else "--ref"
         print(f"{option}: {visible(exc)}", file=sys.stderr)

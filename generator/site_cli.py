@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import argparse
 import calendar
+import errno
+import ipaddress
 import logging
 import os
 import shutil
+import socket
 import sys
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from .outputs import (
     staging_dir,
     swap,
 )
+from .terminal import visible
 
 
 def _setup_build(parser: argparse.ArgumentParser) -> None:
@@ -129,12 +133,66 @@ def _setup_serve(parser: argparse.ArgumentParser) -> None:
                         "and search index)")
 
 
+def _split_addr(dev_addr: str) -> tuple[str, int] | None:
+    """``(host, port)`` of a ``--dev-addr`` as MkDocs reads it (``HOST:PORT``, an IPv6
+    host in brackets), or ``None`` when MkDocs would refuse it (it then says why)."""
+    host, sep, port = dev_addr.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        return None
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if host != "localhost":
+        try:
+            host = str(ipaddress.ip_address(host))
+        except ValueError:
+            return None
+    return host, int(port)
+
+
+def _show_addr(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _bind_error(host: str, port: int) -> OSError | None:
+    """Why MkDocs' server could not listen on ``host:port`` now, or ``None`` if it can.
+
+    Binds the way its server does (``SO_REUSEADDR``, the host's address family) and lets
+    go at once: a few milliseconds, against a whole build before MkDocs finds out."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        return exc
+    return None
+
+
+def _address_message(dev_addr: str, error: OSError) -> str:
+    """One line saying why ``serve`` cannot listen there and what to run instead."""
+    parsed = _split_addr(dev_addr)
+    if error.errno == errno.EADDRINUSE and parsed is not None:
+        host, port = parsed
+        # Offer a port that is free now, not just the next number.
+        free = next((p for p in range(port + 1, min(port + 50, 65535) + 1)
+                     if _bind_error(host, p) is None), port + 1)
+        return (f"serve: {_show_addr(host, port)} is in use; stop the other server or pass "
+                f"--dev-addr {_show_addr(host, free)}")
+    reason = error.strerror or str(error)
+    return (f"serve: cannot listen on {visible(dev_addr)}: {reason} (pass --dev-addr "
+            "127.0.0.1:PORT with a free port)")
+
+
 @command("serve", _setup_serve)
 def cmd_serve(args: argparse.Namespace) -> int:
     """Preview the site with live reload; rebuilds when an entry or template changes."""
     from mkdocs.commands.serve import serve
     from mkdocs.exceptions import MkDocsException
 
+    parsed = _split_addr(args.dev_addr)
+    error = _bind_error(*parsed) if parsed is not None else None
+    if error is not None:
+        print(_address_message(args.dev_addr, error), file=sys.stderr)
+        return 1
     collection, problems = load(args)
     report([p for p in problems if p.severity == "error"], "text")
     if args.date:
@@ -147,5 +205,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
               build_type=None if args.full else "dirty")
     except MkDocsException as exc:
         print(f"serve failed: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:  # only the bind: other errors keep their trace
+            raise
+        # Taken between the check above and MkDocs' own bind, after the first build.
+        print(_address_message(args.dev_addr, exc), file=sys.stderr)
         return 1
     return 0

@@ -40,6 +40,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     papers = tmp_path / "papers"
     shutil.copytree(REPO / "papers", papers)
     (papers / "trojanstego.yaml").unlink()
+    # Laid out like this repository, so entries get a $schema header that resolves.
+    (tmp_path / "generator").mkdir()
+    shutil.copy(REPO / "generator" / "schema.json", tmp_path / "generator" / "schema.json")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ARXIV_API_URL", stub.url)
     monkeypatch.setenv("CROSSREF_API_URL", stub.url.replace("/api/query", ""))

@@ -43,6 +43,9 @@ def papers(tmp_path: Path) -> Path:
     """A copy of the default list, so imports write into a scratch inbox."""
     folder = tmp_path / "papers"
     shutil.copytree(ROOT / "papers", folder)
+    # Laid out like this repository, so entries get a $schema header that resolves.
+    (tmp_path / "generator").mkdir()
+    shutil.copy(ROOT / "generator" / "schema.json", tmp_path / "generator" / "schema.json")
     return folder
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +15,7 @@ import pytest
 import yaml
 from test_workflows import ACTIONLINT, ZIZMOR  # found on PATH or in the scripts folder
 
+from generator.authoring import dump_entry, schema_url_for, with_schema_header
 from generator.cli import main
 from generator.new import (
     SCAFFOLD,
@@ -257,3 +261,207 @@ def test_new_lists_workflows_pass_zizmor(built: Path) -> None:
                              str(built / ".github")], capture_output=True, text=True,
                             env={**os.environ, "NO_COLOR": "1"})
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------- the entry schema ($schema)
+
+SCHEMA_LINE = re.compile(r"\A# yaml-language-server: \$schema=(\S+)\n")
+
+
+def schema_target(entry: Path) -> Path | None:
+    """The file an entry's ``$schema`` header names, resolved from the entry's folder."""
+    match = SCHEMA_LINE.match(entry.read_text("utf-8"))
+    return (entry.parent / match.group(1)).resolve() if match else None
+
+
+def test_a_new_lists_entries_name_a_schema_the_list_holds(built: Path) -> None:
+    # The scaffold has no generator/ folder: "../generator/schema.json" named nothing.
+    entries = sorted((built / "papers").glob("*.yaml"))
+    assert entries
+    for entry in entries:
+        target = schema_target(entry)
+        assert target == (built / "schema.json").resolve(), entry
+        assert target.is_file()
+    # The copy is the schema the site publishes, so a build can refresh it byte for byte.
+    assert (built / "schema.json").read_bytes() == (built / "site" / "schema.json").read_bytes()
+    schema = json.loads((built / "schema.json").read_text("utf-8"))
+    assert schema == json.loads((ROOT / "generator" / "schema.json").read_text("utf-8"))
+
+
+CSV = ("title,authors,year,arxiv,category,tags,abstract\n"
+       "Deep Residual Learning for Image Recognition,\"Kaiming He, Xiangyu Zhang\",2015,"
+       "1512.03385,Foundations,transformers,\"Deeper neural networks are more difficult to "
+       "train. We present a residual learning framework.\"\n")
+
+
+def write_entries(folder: Path) -> list[Path]:
+    """Entries written by each writer: `add --manual`, `import` of a CSV straight onto the
+    list and into the inbox, and `import` of a saved arXiv feed (into the inbox)."""
+    (folder / "lab.csv").write_text(CSV, "utf-8")
+    (folder / "lab2.csv").write_text(CSV.replace("Deep Residual Learning", "Shallow Residual "
+                                                 "Learning").replace("1512.03385", "1512.03386"),
+                                     "utf-8")
+    runs = [("add", "--manual", "A paper to fill in"),
+            ("import", "lab.csv", "--into", "papers"),
+            ("import", "lab2.csv"),
+            ("import", str(ROOT / "tests" / "fixtures" / "feeds" / "arxiv-api.atom"),
+                "--limit", "1")]
+    before = set(folder.rglob("*.yaml"))
+    for run in runs:
+        result = cli(*run, "--date", DAY, cwd=folder)
+        assert result.returncode == 0, (run, result.stdout + result.stderr)
+    written = sorted(set(folder.rglob("*.yaml")) - before)
+    assert {p.parent.name for p in written} == {"papers", "inbox"}, written
+    assert len(written) == 4, written
+    return written
+
+
+def test_add_and_import_point_entries_at_the_new_lists_schema(tmp_path: Path) -> None:
+    folder = tmp_path / "lab"
+    assert main(["new", str(folder), "--date", DAY]) == 0
+    for entry in write_entries(folder):
+        assert schema_target(entry) == (folder / "schema.json").resolve(), entry
+
+
+def test_add_and_import_point_entries_at_a_forks_schema(tmp_path: Path) -> None:
+    # A fork of this repository: the schema is the generator's own, generator/schema.json.
+    folder = tmp_path / "fork"
+    (folder / "generator").mkdir(parents=True)
+    shutil.copy(ROOT / "generator" / "schema.json", folder / "generator" / "schema.json")
+    shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
+    shutil.copytree(ROOT / "tests" / "fixtures" / "site" / "papers", folder / "papers")
+    headers = {}
+    for entry in write_entries(folder):
+        assert schema_target(entry) == (folder / "generator" / "schema.json").resolve(), entry
+        headers[entry.parent.name] = entry.read_text("utf-8").partition("\n")[0]
+    assert headers == {"papers": "# yaml-language-server: $schema=../generator/schema.json",
+                       "inbox": "# yaml-language-server: $schema=../../generator/schema.json"}
+
+
+def test_schema_url_for_each_layout(tmp_path: Path) -> None:
+    lab = tmp_path / "lab"
+    (lab / "papers" / "inbox").mkdir(parents=True)
+    (lab / "mkdocs.yml").write_text("site_name: x\n")
+    # No schema in the list: no header rather than one naming a missing file, and nothing
+    # above the list's own folder (the one with mkdocs.yml) is looked at.
+    (tmp_path / "schema.json").write_text("{}")
+    assert schema_url_for(lab / "papers" / "x.yaml") is None
+    assert with_schema_header(dump_entry({"title": "T"}), lab / "papers" / "x.yaml") == \
+        'title: "T"\n'
+    (lab / "schema.json").write_text("{}")
+    assert schema_url_for(lab / "papers" / "x.yaml") == "../schema.json"
+    assert schema_url_for(lab / "papers" / "inbox" / "x.yaml") == "../../schema.json"
+    (lab / "generator").mkdir()
+    (lab / "generator" / "schema.json").write_text("{}")  # a fork's own copy comes first
+    assert schema_url_for(lab / "papers" / "inbox" / "x.yaml") == \
+        "../../generator/schema.json"
+    assert with_schema_header(dump_entry({"title": "T"}), lab / "papers" / "x.yaml") == \
+        '# yaml-language-server: $schema=../generator/schema.json\ntitle: "T"\n'
+    assert with_schema_header('title: "T"\n', lab / "papers" / "x.yaml") == 'title: "T"\n'
+
+
+# ------------------------------------------------------------------------ serve's address
+
+
+def busy_port() -> socket.socket:
+    """A socket listening on a free loopback port, as another server would."""
+    taken = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    return taken
+
+
+def test_serve_on_a_busy_port_says_so(built: Path) -> None:
+    with busy_port() as taken:
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-c", "import sys; from generator.cli import main; "
+             "sys.exit(main())", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+            cwd=built, capture_output=True, text=True, timeout=120,
+            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    match = re.fullmatch(rf"serve: 127\.0\.0\.1:{port} is in use; stop the other server or "
+                         r"pass --dev-addr 127\.0\.0\.1:(\d+)", line)
+    assert match, result.stderr
+    assert int(match.group(1)) > port
+    assert "Building documentation" not in result.stderr  # said before any build
+
+
+def test_serve_says_so_when_the_port_is_taken_after_the_check(
+        built: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Another server may take the port while the first build runs: MkDocs' own bind fails.
+    from generator import site_cli
+
+    monkeypatch.chdir(built)
+    monkeypatch.setattr(site_cli, "_bind_error", lambda host, port: None)
+    with busy_port() as taken:
+        port = taken.getsockname()[1]
+        code = main(["serve", "--dev-addr", f"127.0.0.1:{port}"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"serve: 127.0.0.1:{port} is in use; stop the other server or pass --dev-addr " \
+        "127.0.0.1:" in err
+
+
+def test_serve_names_an_address_it_cannot_listen_on(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    # 192.0.2.1 (TEST-NET-1) is never this machine's address.
+    assert main(["serve", "--dev-addr", "192.0.2.1:8000"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("serve: cannot listen on 192.0.2.1:8000: ") and "Traceback" not in err
+
+
+# ------------------------------------------------------------ a fork's generator (--from)
+
+FORK = "https://github.com/our-lab/reading-list"
+
+
+def test_from_points_the_install_line_at_a_fork(tmp_path: Path) -> None:
+    assert main(["new", str(tmp_path / "l"), "--from", FORK + "/", "--date", DAY]) == 0
+    line = requirement_line(tmp_path / "l")
+    assert line == f"reading-list @ git+{FORK}@{release_ref()}"
+    assert is_pinned(line)
+    assert FORK in (tmp_path / "l" / "mkdocs.yml").read_text()  # where its docs are
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    assert main(["new", str(tmp_path / "c"), "--from", "ssh://git@git.example.org/lab/rl",
+                 "--ref", commit, "--date", DAY]) == 0
+    assert requirement_line(tmp_path / "c") == \
+        f"reading-list @ git+ssh://git@git.example.org/lab/rl@{commit}"
+
+
+def test_the_default_source_is_upstream_and_documented(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["new", "--help"])
+    assert "--from REPO_URL" in capsys.readouterr().out
+    fork_doc = (ROOT / "docs" / "fork.md").read_text()
+    assert "--from" in fork_doc and UPSTREAM in fork_doc
+
+
+@pytest.mark.parametrize("url", [
+    "github.com/our-lab/reading-list",             # no scheme: pip cannot use it
+    "http://github.com/our-lab/reading-list",      # in clear
+    f"{FORK}@v1.0.0",                              # the ref comes from --ref
+    f"{FORK}@main",
+    "https://token:x@github.com/our-lab/reading-list",  # credentials in requirements.txt
+    f"{FORK}#egg=x", f"{FORK}?x=1", f"{FORK} evil-package", f"{FORK}\nevil-package",
+    "git@github.com:our-lab/reading-list",         # scp form: pip reads it as a path
+    "https://github.com",
+])
+def test_from_refuses_what_pip_cannot_install_or_would_leak(
+        tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", str(tmp_path / "l"), "--from", url, "--date", DAY]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("--from: ") and "Traceback" not in err
+    assert not (tmp_path / "l").exists()
+
+
+def test_from_and_requirement_exclude_each_other(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", str(tmp_path / "l"), "--from", FORK,
+                 "--requirement", "reading-list==0.1.0"]) == 2
+    assert "--from and --requirement" in capsys.readouterr().err
+    assert not (tmp_path / "l").exists()
