@@ -121,7 +121,9 @@ def _escape_math(math: str) -> str:
     math = re.sub(r"\^(?=\^)", "^{}", math)
     pieces = _MATH_TOKEN_RE.findall(math)
     # Group braces and escaped braces (\{ \}) are paired separately; each set balanced on its
-    # own makes the whole balanced, as BibTeX counts both. Unpaired ones become symbols.
+    # own makes the whole balanced, as BibTeX counts both. Unpaired ones become symbols,
+    # ended by {} rather than a space (BibTeX collapses spaces: the field would read back
+    # different from what was written).
     groups: list[int] = []
     escaped: list[int] = []
     for i, piece in enumerate(pieces):
@@ -134,15 +136,15 @@ def _escape_math(math: str) -> str:
             if stack:
                 stack.pop()
             else:
-                pieces[i] = r"\rbrace "
+                pieces[i] = r"\rbrace{}"
         elif piece in ("%", "#", "&"):
             pieces[i] = "\\" + piece
         elif piece == "\\":  # a backslash with nothing after it
-            pieces[i] = r"\backslash "
+            pieces[i] = r"\backslash{}"
         elif piece[0] == "\\" and piece[1:2].isalpha() and piece[1:] not in MATH_COMMANDS:
             pieces[i] = r"\backslash\mathrm{" + piece[1:] + "}"
     for i in groups + escaped:
-        pieces[i] = r"\lbrace "
+        pieces[i] = r"\lbrace{}"
     return "".join(pieces)
 
 

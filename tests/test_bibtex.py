@@ -259,16 +259,16 @@ def test_math_stays_readable() -> None:
 
 
 @pytest.mark.parametrize(("title", "written"), [
-    ("$}, @preamble{x$", r"$\rbrace , @preamble\lbrace x$"),
-    (r"$\}$ x", r"$\rbrace $ x"),
-    (r"$a \{ b$", r"$a \lbrace  b$"),
-    (r"${a}}$", r"${a}\rbrace $"),
+    ("$}, @preamble{x$", r"$\rbrace{}, @preamble\lbrace{}x$"),
+    (r"$\}$ x", r"$\rbrace{}$ x"),
+    (r"$a \{ b$", r"$a \lbrace{} b$"),
+    (r"${a}}$", r"${a}\rbrace{}$"),
     (r"$\{ {x \} }$", r"$\{ {x \} }$"),  # the two kinds may interleave: still balanced
     (r"$\input{/etc/passwd}$", r"$\backslash\mathrm{input}{/etc/passwd}$"),
     (r"$\def\x{y}$", r"$\backslash\mathrm{def}\backslash\mathrm{x}{y}$"),
     (r"$a^^5cinput$", r"$a^{}^5cinput$"),
     (r"$50% \# & x$", r"$50\% \# \& x$"),
-    (r"$a\\}$", r"$a\\\rbrace $"),
+    (r"$a\\}$", r"$a\\\rbrace{}$"),
     ("x}{y", r"x\textbraceright{}\textbraceleft{}y"),
     ("a\\}", r"a\textbackslash{}\textbraceright{}"),
 ])
