@@ -85,10 +85,13 @@ def test_feedparser_reads_every_rss_feed_without_errors(default: Collection,
         parsed = feedparser.parse(data)
         assert parsed.bozo == 0, (path, parsed.get("bozo_exception"))
         assert parsed.version == "rss20", path
+        # A former slug's feed (a taxonomy alias) lists the current category's or tag's papers.
         if path.startswith("feeds/categories/"):
-            expected = default.by_category[Path(path).stem][:CONFIG.feed_items]
+            slug = default.taxonomy.category_aliases.get(Path(path).stem, Path(path).stem)
+            expected = default.by_category[slug][:CONFIG.feed_items]
         elif path.startswith("feeds/tags/"):
-            expected = default.by_tag[Path(path).stem][:CONFIG.feed_items]
+            slug = default.taxonomy.tag_aliases.get(Path(path).stem, Path(path).stem)
+            expected = default.by_tag[slug][:CONFIG.feed_items]
         elif path == "feed.xml":
             expected = default.newest[:CONFIG.feed_items]
         else:
@@ -259,7 +262,9 @@ def test_renamed_category_and_tag_keep_their_feeds_and_urls(default: Collection,
         if path.endswith(".xml") and path != "digest.xml":
             assert sorted(guids(files[path])) == sorted(guids(after[path])), path
     redirects = taxonomy_redirects(after_collection, CONFIG)
-    assert sorted(redirects) == sorted([
+    already = taxonomy_redirects(default, CONFIG)  # the default list's own former slugs
+    assert all(redirects[path] == already[path] for path in already)
+    assert sorted(set(redirects) - set(already)) == sorted([
         f"categories/{category}/index.html", f"tags/{tag}/index.html",
         f"bib/categories/{category}.bib", f"bib/tags/{tag}.bib"])
     page = redirects[f"categories/{category}/index.html"].decode()
