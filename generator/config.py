@@ -10,10 +10,6 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .files import read_text
-
 
 @dataclass(frozen=True)
 class SiteConfig:
@@ -88,17 +84,12 @@ def from_options(root: Path, mkdocs: dict[str, Any], options: dict[str, Any]) ->
 
 def load_site_config(mkdocs_yml: Path = Path("mkdocs.yml"),
                      site_url: str | None = None) -> SiteConfig:
-    """Read ``mkdocs.yml`` without MkDocs (for commands that do not build the site).
+    """Read ``mkdocs.yml`` for commands that do not build the site, validating the plugin's
+    options with the plugin's own config class (:mod:`generator.settings`): an invalid file
+    or option raises :class:`~generator.settings.SettingsError` (a ValueError) naming it."""
+    from .settings import read_mkdocs_yml
 
-    Unknown YAML tags (``!ENV``, ``!!python/name``) are read as plain values, never run.
-    """
-    loader = type("_Loader", (yaml.SafeLoader,), {})
-    loader.add_multi_constructor("", lambda _l, _s, node: getattr(node, "value", None))
-    data = yaml.load(read_text(mkdocs_yml, 1024 * 1024), Loader=loader) or {}  # noqa: S506
-    options: dict[str, Any] = {}
-    for plugin in data.get("plugins") or []:
-        if isinstance(plugin, dict) and "reading-list" in plugin:
-            options = plugin["reading-list"] or {}
+    data, options = read_mkdocs_yml(mkdocs_yml)
     if site_url is not None:
         data["site_url"] = site_url
     return from_options(mkdocs_yml.parent, data, options)

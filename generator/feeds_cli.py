@@ -46,8 +46,8 @@ def _config(args: argparse.Namespace) -> SiteConfig:
     if path.is_file():
         try:
             config = load_site_config(path, site_url=args.site_url)
-        except Exception as exc:  # noqa: BLE001 - any unreadable mkdocs.yml: one line
-            raise DigestError(f"{path}: cannot read the site settings: {exc}") from None
+        except ValueError as exc:  # SettingsError: the file and every invalid option
+            raise DigestError(str(exc)) from None
         return config
     if args.config != Path("mkdocs.yml"):
         raise DigestError(f"{path}: no such file")

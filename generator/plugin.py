@@ -18,8 +18,6 @@ from typing import Any
 
 import jinja2
 import jinja2.bccache
-from mkdocs.config import base
-from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
@@ -35,6 +33,7 @@ from .files import escapes, iter_entry_files
 from .outputs import OutputError, check_site_dir, mark, source_paths
 from .pages import Page, build_page_set
 from .parallel import Background, BackgroundFailed, Split
+from .settings import ReadingListConfig
 
 log = get_plugin_logger(__name__)
 
@@ -189,29 +188,6 @@ def _changed(seen: dict[str, bytes], path: str, content: str | bytes) -> bool:
     return changed
 
 
-class ReadingListConfig(base.Config):
-    papers_dir = c.Type(str, default="papers")
-    taxonomy = c.Type(str, default="papers/taxonomy.yml")
-    metrics_file = c.Type(str, default="data/metrics.json")
-    trending_windows = c.ListOfItems(c.Choice(("day", "week", "month")),
-                                     default=["day", "week", "month"])
-    trending_default = c.Choice(("day", "week", "month"), default="week")
-    trending_limit = c.Type(int, default=50)
-    home_trending = c.Type(int, default=5)
-    home_newest = c.Type(int, default=10)
-    feed_items = c.Type(int, default=50)
-    digest_top = c.Type(int, default=10)
-    digest_days = c.Type(int, default=14)
-    page_size = c.Type(int, default=50)
-    #: "auto" renders pages on two cores for large builds (POSIX, not during serve); 1 never.
-    workers = c.Choice(("auto", 1, 2), default="auto")
-    search = c.Choice(("material", "pagefind"), default="material")
-    #: "fast": paper pages are the page template rendered once and filled in per paper
-    #: (checked against a real render every build); "mkdocs": each goes through MkDocs,
-    #: for forks whose other plugins must see every paper page.
-    paper_pages = c.Choice(("fast", "mkdocs"), default="fast")
-
-
 def build_date() -> dt.date:
     """The build's "today": ``SOURCE_DATE_EPOCH`` when set (``reading-list build --date``)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
@@ -245,9 +221,6 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
             raise PluginError("reading-list: site_url is not set in mkdocs.yml; feeds and "
                               "citation tags need absolute URLs (e.g. site_url: "
                               "https://example.github.io/my-list/)")
-        if self.config.trending_default not in self.config.trending_windows:
-            raise PluginError("reading-list: trending_default must be one of "
-                              "trending_windows")
         # MkDocs empties site_dir before writing: refuse one that holds a source or a folder
         # this tool did not write, before anything is touched.
         sources = source_paths(root, self.site.papers_path, config.docs_dir,

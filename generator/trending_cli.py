@@ -18,12 +18,15 @@ from .trending import WINDOWS, Ranking, rank
 
 def _site_config() -> SiteConfig:
     """mkdocs.yml's settings when there is one (commands also run without a site)."""
+    from .settings import SettingsError
+
     path = Path("mkdocs.yml")
     if path.is_file():
         try:
             return load_site_config(path)
-        except Exception:  # noqa: BLE001 - a broken mkdocs.yml is `build`'s to report
-            pass
+        except SettingsError as exc:  # the same message build gives; never silent defaults
+            print(visible(str(exc)), file=sys.stderr)
+            raise SystemExit(2) from None
     return SiteConfig()
 
 
