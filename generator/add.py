@@ -27,7 +27,7 @@ from .authoring import (
 from .cli import add_papers_options, command, load, today
 from .entries import Problem, load_collection, load_taxonomy
 from .files import atomic_write
-from .sources import arxiv, crossref
+from .sources import arxiv, crossref, metadata
 from .sources.http import HttpClient, HttpError
 from .terminal import visible
 
@@ -135,7 +135,11 @@ def fetch_arxiv(args: argparse.Namespace, known: Known) -> dict[str, Any]:
     print(f"fetching arXiv {visible(arxiv_id)} ...", file=sys.stderr)
     paper = arxiv.fetch(arxiv_id, arxiv_client())
     refuse_duplicate(known, "doi", paper.doi)
-    return dict(paper.fields())
+    fields = dict(paper.fields())
+    # arXiv's comment ("Code: https://github.com/...") names a repository as often as the
+    # abstract does; it is not an entry field, so it is read here, while it is at hand.
+    propose_code(fields, paper.comment)
+    return fields
 
 
 def fetch_doi(args: argparse.Namespace, known: Known) -> dict[str, Any]:
@@ -151,7 +155,22 @@ def fetch_doi(args: argparse.Namespace, known: Known) -> dict[str, Any]:
     if not fields.get("abstract"):
         raise _Refused(f"Crossref has no abstract for {doi}: pass it with --abstract "
                        "\"...\" (or use --manual)", 2)
+    propose_code(fields)
     return fields
+
+
+def propose_code(fields: dict[str, Any], *more: str | None) -> None:
+    """Set ``links.code`` when the abstract (or ``more`` text, such as arXiv's comment)
+    names exactly one GitHub repository: the rule ``enrich`` follows
+    (:func:`generator.sources.metadata.find_code_link`). A link already there is kept."""
+    links = fields.get("links")
+    if isinstance(links, dict) and links.get("code"):
+        return
+    code = metadata.find_code_link(str(fields.get("abstract") or ""), *more)
+    if code:
+        fields["links"] = {**(links if isinstance(links, dict) else {}), "code": code}
+        print(f"code: {visible(code)} (named by the paper; check it is its own code)",
+              file=sys.stderr)
 
 
 def _split_tags(value: str | None) -> list[str]:

@@ -19,6 +19,7 @@ from test_sources_arxiv import (
     WITHDRAWN,
     Reply,
     StubServer,
+    entry,
     feed,
     stub,  # noqa: F401 - the fixture
 )
@@ -331,3 +332,47 @@ def test_similar_entries_titles_are_shown_escaped(project: Path, monkeypatch: py
     err = capsys.readouterr().err
     assert _raw_controls(err) == []
     assert r"\x1b[2J\x1b]0;pwned\x07 Guard" in err
+
+
+@pytest.mark.parametrize(("summary_extra", "comment", "expected"), [
+    # The abstract names one repository (a trailing full stop is not part of it).
+    ("Code is at https://github.com/tbd-lab/trojanstego.", "9 pages",
+     "https://github.com/tbd-lab/trojanstego"),
+    # Only the arXiv comment names it.
+    ("", "9 pages. Code: https://github.com/tbd-lab/TrojanStego/tree/main",
+     "https://github.com/tbd-lab/TrojanStego"),
+    # Two different repositories: which one is the paper's own cannot be told.
+    ("We build on https://github.com/other/base.", "Code: https://github.com/tbd-lab/ts",
+     None),
+    # GitHub's own pages are not a repository.
+    ("See https://github.com/topics/steganography for more.", "9 pages", None),
+])
+def test_add_proposes_a_code_link_named_by_the_paper(project: Path, stub: StubServer,  # noqa: F811
+                                                     capsys: pytest.CaptureFixture[str],
+                                                     summary_extra: str, comment: str,
+                                                     expected: str | None) -> None:
+    text = entry("2505.20118", 3, "TrojanStego: Your Language Model Can Secretly Be A "
+                 "Steganographic Privacy Leaking Agent", TROJAN_SUMMARY + summary_extra,
+                 ["Dominik Meier", "Bela Gipp"],
+                 extra=f"    <arxiv:comment>{comment}</arxiv:comment>\n")
+    stub.on("2505.20118", Reply(body=feed("2505.20118", text)))
+    assert run("2505.20118", "--category", "covert-channels", "--tags", "steganography") == 0
+    err = capsys.readouterr().err
+    collection, problems = load_all(project)
+    assert collection is not None, [p.format() for p in problems]
+    paper = collection.by_id["trojanstego"]
+    assert dict(paper.links).get("code") == expected
+    assert (f"code: {expected}" in err) == (expected is not None)
+
+
+def test_add_by_doi_proposes_a_code_link_from_the_abstract(project: Path,
+                                                          stub: StubServer) -> None:  # noqa: F811
+    stub.on("10.1145/3576915.3623097", Reply(body=json.dumps(CROSSREF_WORK).encode(),
+                                             content_type="application/json"))
+    assert run("--doi", "10.1145/3576915.3623097", "--abstract",
+               "We steal decoding algorithms. Code: https://github.com/alinaseh/stealing",
+               "--category", "extraction-and-inversion", "--tags", "model-stealing") == 0
+    collection, problems = load_all(project)
+    assert collection is not None, [p.format() for p in problems]
+    paper = collection.by_id["stealing-the-decoding-algorithms-of-language-models"]
+    assert dict(paper.links) == {"code": "https://github.com/alinaseh/stealing"}
