@@ -25,13 +25,13 @@ from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
-from mkdocs.commands.build import get_context
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_build_date
 
+from . import compat
 from .minify import collapse
 from .pages import Page
 
@@ -127,8 +127,8 @@ class _PageUrls:
     """The attributes MkDocs' Page computes a page's URLs from, with its own methods doing
     it: the same URLs without a File and a Page object per paper."""
 
-    _set_canonical_url = MkPage._set_canonical_url
-    _set_edit_url = MkPage._set_edit_url
+    set_canonical_url = compat.set_canonical_url
+    set_edit_url = compat.set_edit_url
 
     def __init__(self, url: str, edit_uri: str | None, config: Any) -> None:
         self.url = url
@@ -136,8 +136,8 @@ class _PageUrls:
         self.canonical_url: str | None = None
         self.abs_url: str | None = None
         self.edit_url: str | None = None
-        self._set_canonical_url(config.get("site_url", None))
-        self._set_edit_url(config.get("repo_url", None), config.get("edit_uri"),
+        self.set_canonical_url(config.get("site_url", None))
+        self.set_edit_url(config.get("repo_url", None), config.get("edit_uri"),
                            config.get("edit_uri_template"))
 
 
@@ -208,15 +208,10 @@ class PaperPages:
 
     def _render(self, mk: MkPage) -> str:
         """What MkDocs' _build_page renders for a page, without plugin events."""
-        self.config._current_page = mk
-        mk.active = True
-        try:
-            context = get_context(self.nav, self.doc_files, self.config, mk)
+        with compat.rendering(self.config, mk):
+            context = compat.template_context(self.nav, self.doc_files, self.config, mk)
             template = self.env.get_template(mk.meta.get("template", "main.html"))
             return template.render(context)
-        finally:
-            mk.active = False
-            self.config._current_page = None
 
     @staticmethod
     def _values(page: Page, urls: Any) -> dict[str, Any]:

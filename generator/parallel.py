@@ -25,6 +25,8 @@ import pickle
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
+from . import compat
+
 T = TypeVar("T")
 
 SKIP_TEMPLATE = "reading-list-skip.html"
@@ -65,7 +67,7 @@ class Split:
         # the child takes two of every three shared pages and every other paper file.
         mine = {id(p) for i, p in enumerate(shared) if i % 3}
         my_papers = [f for i, f in enumerate(papers) if i % 2]
-        logging.getLogger("mkdocs.commands.build").addFilter(_SkippedPages())
+        logging.getLogger(compat.BUILD_LOGGER).addFilter(_SkippedPages())
         pid = os.fork()
         if pid == 0:
             self.is_child = True
@@ -75,13 +77,10 @@ class Split:
                 for file in my_papers:
                     file.copy_file(dirty)
 
-            files.copy_static_files = copy_my_papers
+            compat.replace_static_copy(files, copy_my_papers)
             config.theme.static_templates.clear()
             config.extra_templates.clear()
-            for plugin in config.plugins.values():  # the parent builds the search index
-                index = getattr(plugin, "search_index", None)
-                if index is not None and hasattr(index, "add_entry_from_context"):
-                    index.add_entry_from_context = lambda page: None
+            compat.stop_search_indexing(config)  # the parent builds the search index
             for page in pages:
                 if id(page) not in mine:
                     page.meta["template"] = SKIP_TEMPLATE

@@ -25,7 +25,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
 
-from . import trending
+from . import compat, trending
 from .config import SiteConfig, from_options
 from .entries import load_collection
 from .fastpages import PaperPages, finish
@@ -350,12 +350,8 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
     def _add_search_records(self, config: MkDocsConfig) -> None:
         """Paper pages' records into Material's search index (the pages themselves are
         excluded from it: parsing thousands of pages back is slower and says no more)."""
-        for plugin in config.plugins.values():
-            index = getattr(plugin, "search_index", None)
-            if not isinstance(getattr(index, "entries", None), list):
-                continue
+        for index, previous in compat.search_indexes(config):
             # A `serve` rebuild merges with the previous index: drop its paper records.
-            previous = getattr(plugin, "search_index_prev", None)
             if isinstance(getattr(previous, "entries", None), list):
                 previous.entries = [e for e in previous.entries
                                     if not str(e.get("location", "")).startswith("papers/")]
