@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import shutil
 import sys
 import textwrap
@@ -11,7 +12,15 @@ from typing import TextIO
 
 from .cli import add_papers_options, command, load_or_explain, today
 from .config import SiteConfig, load_site_config
-from .metrics import DEFAULT_HORIZON_DAYS, HistoryError, RefreshReport, load_history, refresh
+from .metrics import (
+    DEFAULT_BUDGET_MINUTES,
+    DEFAULT_HORIZON_DAYS,
+    HistoryError,
+    ProviderReport,
+    RefreshReport,
+    load_history,
+    refresh,
+)
 from .terminal import visible
 from .trending import WINDOWS, Ranking, rank
 
@@ -78,7 +87,29 @@ def format_refresh(result: RefreshReport) -> str:
     for p in result.providers:
         if p.error:  # a provider's failure quotes its answer: shown, never obeyed
             lines.append(f"{p.label}: {visible(p.error)}")
+    for p in result.providers:
+        if p.deferred:
+            lines.append(f"{p.label}: {p.deferred} left for the next run "
+                         f"({_budget_words(result.budget)}); {_staleness(p, result.day)}")
     return "\n".join(lines)
+
+
+def _budget_words(budget: float | None) -> str:
+    if budget is None:
+        return "stopped early"
+    return f"beyond the budget of {budget / 60:g} min at its rate limit"
+
+
+def _staleness(p: ProviderReport, day: dt.date) -> str:
+    """How stale the stalest of the papers left is: the next run starts with it."""
+    if p.left_never:
+        return (f"{p.left_never} of them never measured yet" if p.left_never < p.deferred
+                else "none of them measured yet")
+    if p.left_since is None:  # pragma: no cover - deferred papers have a date or none
+        return "the next run starts with them"
+    age = (day - p.left_since).days
+    return (f"the stalest was last measured {p.left_since.isoformat()} "
+            f"({age} day{'s' if age != 1 else ''} ago)")
 
 
 def _metrics_setup(parser: argparse.ArgumentParser) -> None:
@@ -90,6 +121,12 @@ def _metrics_setup(parser: argparse.ArgumentParser) -> None:
                         help=f"keep this many days of history (default {DEFAULT_HORIZON_DAYS})")
     parser.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
                         help="timeout of one request (default 20)")
+    parser.add_argument("--budget", type=float, default=DEFAULT_BUDGET_MINUTES,
+                        metavar="MINUTES",
+                        help="time each service may take (default "
+                             f"{DEFAULT_BUDGET_MINUTES:g}, fitted to the publish workflow); "
+                             "the papers a service's rate limit cannot cover in it, "
+                             "stalest first, wait for the next run")
 
 
 @command("metrics", _metrics_setup)
@@ -100,6 +137,9 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     if args.horizon < 1:
         print("--horizon must be at least 1 day", file=sys.stderr)
         return 2
+    if not 0 < args.budget < float("inf"):
+        print("--budget must be a number of minutes above 0", file=sys.stderr)
+        return 2
     collection = load_or_explain(args)
     if collection is None:
         return 1
@@ -107,7 +147,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     day = today(args)
     try:
         result = refresh(collection, path, day, default_providers(timeout=args.timeout),
-                         args.horizon, _ProgressLine(sys.stderr))
+                         args.horizon, _ProgressLine(sys.stderr), budget=args.budget * 60)
     except HistoryError as exc:
         print(f"error: {visible(exc)}", file=sys.stderr)
         return 1

@@ -31,6 +31,7 @@ from generator.metrics import (
     refresh,
     save_history,
 )
+from generator.sources.http import HttpClient
 from generator.sources.signals import FetchResult, Provider
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,6 +177,7 @@ class FakeProvider(Provider):
 
     def __init__(self, name: str, values: dict[str, dict[str, int]] | None,
                  interrupt: bool = False) -> None:
+        super().__init__(HttpClient("http://127.0.0.1:9"))  # never asked: no limiter
         self.name = self.label = name
         self.values = values
         self.interrupt = interrupt
@@ -183,7 +185,7 @@ class FakeProvider(Provider):
     def key(self, paper: Paper) -> str | None:
         return paper.id
 
-    def fetch(self, papers: Sequence[Paper], progress=None) -> FetchResult:
+    def fetch(self, papers: Sequence[Paper], progress=None, budget=None) -> FetchResult:
         if self.interrupt:
             raise KeyboardInterrupt
         result = FetchResult(asked=len(papers))
@@ -270,7 +272,7 @@ def test_refresh_rejects_values_that_are_not_counts(tmp_path: Path, bad: Any) ->
 
 
 class BrokenProvider(FakeProvider):
-    def fetch(self, papers: Sequence[Paper], progress=None) -> FetchResult:
+    def fetch(self, papers: Sequence[Paper], progress=None, budget=None) -> FetchResult:
         raise RecursionError("maximum recursion depth exceeded")
 
 

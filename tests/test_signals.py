@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 import time
 import urllib.parse
@@ -21,6 +22,7 @@ from generator.sources.signals import (
     MAX_CONSECUTIVE_FAILURES,
     S2_DEFAULT_URL,
     GitHub,
+    GitHubGraphQL,
     HuggingFace,
     SemanticScholar,
     default_providers,
@@ -53,6 +55,7 @@ class FakeApis:
         self.gh = {"org/tool": 1234, "lab/code": 7}
         self.faults: dict[str, list[str]] = {}  # path prefix -> faults to play, in order
         self.requests: list[tuple[str, str, Any, Any]] = []
+        self.graphql_sizes: list[int] = []  # repositories per GraphQL query
         self.lock = threading.Lock()
 
     def fault_for(self, path: str) -> str | None:
@@ -105,6 +108,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(404, {"error": "Paper not found"})
             answer = {"id": arxiv, "title": "A paper", "upvotes": apis.hf[arxiv],
                       "authors": [], "publishedAt": "2025-05-26T00:00:00.000Z"}
+        elif url.path == "/graphql" and method == "POST":  # GitHub's GraphQL API
+            answer = graphql_answer(apis, body)
         elif url.path.startswith("/repos/"):
             repo = url.path[len("/repos/"):]
             if repo not in apis.gh:
@@ -126,6 +131,30 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         self._handle("POST")
+
+
+GRAPHQL_FIELD = re.compile(r"(r\d+): repository\(owner: \$(o\d+), name: \$(n\d+)\) "
+                           r"\{ stargazerCount \}")
+
+
+def graphql_answer(apis: FakeApis, body: Any) -> dict[str, Any]:
+    """What GitHub answers a query of aliased ``repository`` fields: the stars of those it
+    knows, null plus a NOT_FOUND error (with the alias as path) for the others."""
+    with apis.lock:
+        apis.graphql_sizes.append(len(GRAPHQL_FIELD.findall(body["query"])))
+    data: dict[str, Any] = {}
+    errors = []
+    for alias, owner, name in GRAPHQL_FIELD.findall(body["query"]):
+        repo = f"{body['variables'][owner]}/{body['variables'][name]}"
+        if repo in apis.gh:
+            data[alias] = {"stargazerCount": apis.gh[repo]}
+        else:
+            data[alias] = None
+            errors.append({"type": "NOT_FOUND", "path": [alias],
+                           "locations": [{"line": 1, "column": 10}],
+                           "message": f"Could not resolve to a Repository with the name "
+                                      f"'{repo}'."})
+    return {"data": data, **({"errors": errors} if errors else {})}
 
 
 @pytest.fixture
@@ -176,9 +205,10 @@ def test_semantic_scholar_batch_shape_ids_fields_and_unknown(apis) -> None:
     method, path, headers, body = fake.requests[0]
     assert method == "POST" and path.startswith("/graph/v1/paper/batch?")
     assert "fields=citationCount%2CinfluentialCitationCount" in path
-    # In paper id order (stable requests); arXiv preferred, version suffix dropped.
-    assert body == {"ids": ["DOI:10.1000/known", "ARXIV:2505.20118", "ARXIV:2999.99998",
-                            "ARXIV:2999.99999", "ARXIV:2401.00001"]}
+    # In the order given (refresh gives the stalest first, ties by id); arXiv preferred,
+    # version suffix dropped.
+    assert body == {"ids": ["ARXIV:2505.20118", "ARXIV:2401.00001", "DOI:10.1000/known",
+                            "ARXIV:2999.99999", "ARXIV:2999.99998"]}
     assert headers["x-api-key"] == "k"
     assert fake.requests[1][3] == {"ids": ["DOI:10.1000/known"]}  # the DOI second chance
     assert len(fake.requests) == 2  # one batch for all, not one request per paper
@@ -342,8 +372,16 @@ def test_default_providers_read_the_environment() -> None:
     assert hf.client.base_url == "http://h" and gh.client.base_url == "http://g"
     assert s2.client.headers["x-api-key"] == "key"
     assert gh.client.headers["Authorization"] == "Bearer tok"
+    assert isinstance(gh, GitHubGraphQL)  # a token: 100 repositories a query
+    assert (s2.client.limiter.requests, s2.client.limiter.per) == (1, 1.0)  # key: 1/s
+    assert (gh.client.limiter.requests, gh.client.limiter.per) == (1000, 3600.0)
     s2, hf, gh = default_providers({})
     assert (s2.client.base_url, hf.client.base_url, gh.client.base_url) == (
         S2_DEFAULT_URL, HF_DEFAULT_URL, GITHUB_DEFAULT_URL)
     assert "x-api-key" not in s2.client.headers and "Authorization" not in gh.client.headers
-    assert s2.client.min_interval >= 1.0 and gh.client.min_interval > 0
+    assert type(gh) is GitHub  # no token: REST, GraphQL needs one
+    # The published anonymous limits: S2's shared pool (1 per 3 s), Hugging Face's 500 Hub
+    # API requests per 5 minutes (90% used, from 4 threads), GitHub's 60 an hour.
+    assert (s2.client.limiter.requests, s2.client.limiter.per) == (1, 3.0)
+    assert (hf.client.limiter.requests, hf.client.limiter.per, hf.workers) == (450, 300.0, 4)
+    assert (gh.client.limiter.requests, gh.client.limiter.per, gh.workers) == (60, 3600.0, 1)

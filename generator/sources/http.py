@@ -29,13 +29,16 @@ from __future__ import annotations
 import email.utils
 import http.client
 import json
+import math
 import os
 import re
 import string
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,11 +83,86 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirect())
 
 
+class RateLimiter:
+    """A service's published rate limit, shared by every thread that calls it: at most
+    ``requests`` request starts in any ``per`` seconds, and at least ``spacing`` seconds
+    between two starts.
+
+    A caller *reserves* the earliest start the limit allows, then sleeps until it: the
+    reservation is made under a lock, the sleep outside it, so threads queue up in order
+    and never start more than the limit allows in any window (a sliding window, which also
+    keeps every fixed window a service may count in). :meth:`hold` pushes every later start
+    past a server's ``Retry-After``. ``clock`` and ``sleep`` are injectable so tests and
+    benchmarks run on a fake clock; ``sleep`` None means ``time.sleep`` looked up at call
+    time (a test that stubs ``time.sleep`` stubs it here too).
+    """
+
+    def __init__(self, requests: int, per: float, spacing: float = 0.0,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] | None = None) -> None:
+        if requests < 1 or per <= 0 or spacing < 0:
+            raise ValueError("a rate limit needs requests >= 1, per > 0 and spacing >= 0")
+        self.requests = requests
+        self.per = per
+        self.spacing = spacing
+        self.clock = clock
+        self.sleep = sleep
+        self._starts: deque[float] = deque(maxlen=requests)  #: the last starts, oldest first
+        self._held_until = -math.inf
+        self._lock = threading.Lock()
+        #: requests started and seconds waited, for summaries and benchmarks
+        self.started = 0
+        self.waited = 0.0
+
+    def _earliest(self, now: float) -> float:
+        start = max(now, self._held_until)
+        if self._starts:
+            start = max(start, self._starts[-1] + self.spacing, self._starts[-1])
+            if len(self._starts) == self.requests:
+                start = max(start, self._starts[0] + self.per)
+        return start
+
+    def next_start(self) -> float:
+        """When the next request could start (on ``clock``), without reserving it."""
+        with self._lock:
+            return self._earliest(self.clock())
+
+    def acquire(self) -> float:
+        """Wait for the next start the limit allows; returns the seconds waited."""
+        with self._lock:
+            now = self.clock()
+            start = self._earliest(now)
+            self._starts.append(start)
+            self.started += 1
+            wait = start - now
+            self.waited += wait
+        if wait > 0:
+            (self.sleep or time.sleep)(wait)
+        return wait
+
+    def hold(self, seconds: float) -> None:
+        """No request starts in the next ``seconds`` (a server asked, with Retry-After)."""
+        with self._lock:
+            self._held_until = max(self._held_until, self.clock() + seconds)
+
+    def capacity(self, seconds: float) -> int:
+        """How many requests a fresh limiter lets start within ``seconds`` (the windows
+        that begin before then, each full, and no more than the spacing allows)."""
+        if seconds <= 0:
+            return 0
+        count = self.requests * math.ceil(seconds / self.per)
+        if self.spacing:
+            count = min(count, math.ceil(seconds / self.spacing))
+        return count
+
+
 @dataclass
 class HttpClient:
     """HTTP with a base URL, a minimum interval between requests, retries and limits.
 
-    ``sleep`` and ``clock`` are injectable so tests run without real waiting.
+    ``sleep`` and ``clock`` are injectable so tests run without real waiting. One client
+    may be shared by several threads when it has a ``limiter`` (the service's rate limit,
+    thread-safe); ``min_interval`` alone spaces the requests of one thread.
     """
 
     base_url: str
@@ -104,7 +182,11 @@ class HttpClient:
     max_redirects: int = MAX_REDIRECTS
     #: further header names that must not leave the base URL's origin
     secret_headers: frozenset[str] = frozenset()
+    #: the service's rate limit, shared by every thread using this client (instead of
+    #: ``min_interval``); a ``Retry-After`` holds it for all of them
+    limiter: RateLimiter | None = None
     _last: float | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def url(self, path: str, params: Mapping[str, Any] | None = None) -> str:
         """Join ``path`` to the base URL and encode ``params`` (sorted, for stable URLs)."""
@@ -122,12 +204,18 @@ class HttpClient:
         return (name in SECRET_HEADERS or name in {h.lower() for h in self.secret_headers}
                 or bool(_SECRET_NAME.search(name)))
 
-    def _throttle(self) -> None:
-        if self.min_interval and self._last is not None:
-            wait = self._last + self.min_interval - self.clock()
-            if wait > 0:
-                self.sleep(wait)
-        self._last = self.clock()
+    def _throttle(self) -> float:
+        """Wait for the rate limit; returns the seconds waited."""
+        if self.limiter is not None:
+            return self.limiter.acquire()
+        wait = 0.0
+        with self._lock:
+            if self.min_interval and self._last is not None:
+                wait = self._last + self.min_interval - self.clock()
+                if wait > 0:
+                    self.sleep(wait)
+            self._last = self.clock()
+        return max(wait, 0.0)
 
     def request(self, method: str, path: str, params: Mapping[str, Any] | None = None,
                 body: Any = None, headers: Mapping[str, str] | None = None) -> bytes:
@@ -147,7 +235,9 @@ class HttpClient:
         last_error = "no attempt made"
         status: int | None = None
         for attempt in range(self.retries + 1):
-            self._throttle()
+            # Our own pacing is not the server's slowness: a wait for the next window of
+            # a rate limit (minutes, for some services) does not count against the deadline.
+            end += self._throttle()
             delay = self.backoff * (2 ** attempt)
             try:
                 return self._attempt(method, url, data, all_headers, limit, end, budget)
@@ -165,6 +255,8 @@ class HttpClient:
                         raise HttpError(f"{last_error} from {shown}: asked to retry after "
                                         f"{retry_after:.0f} s", exc.code, url) from None
                     delay = max(delay, retry_after)
+                    if self.limiter is not None:  # the other threads wait as well
+                        self.limiter.hold(retry_after)
             except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
                 # OSError: refused, reset, socket timeout; HTTPException: a reply that is
                 # not HTTP (BadStatusLine), a body cut short (IncompleteRead), and the like.

@@ -6,14 +6,23 @@ fails: failures are data, so one broken service affects only its own values.
 
 Base URLs come from the environment (``SEMANTIC_SCHOLAR_API_URL``, ``HF_API_URL``,
 ``GITHUB_API_URL``) so tests and mirrors can point elsewhere; all requests go through
-:class:`~generator.sources.http.HttpClient` (timeouts, retries honouring Retry-After, a
-polite minimum interval between requests).
+:class:`~generator.sources.http.HttpClient` (timeouts, retries honouring Retry-After).
+
+**Scale.** Each service is asked as its published limits allow (:data:`LIMITS`, one
+thread-safe :class:`~generator.sources.http.RateLimiter` per provider): Semantic Scholar
+500 papers per request (its batch endpoint), GitHub 100 repositories per GraphQL query when
+``GITHUB_TOKEN`` is set (REST, one repository per request, without it: GraphQL needs a
+token), and Hugging Face, which has no batch endpoint, one paper per request from a few
+threads sharing the limiter. A provider asked with a ``budget`` takes the papers in the
+order given (the caller puts the stalest first), and leaves the rest, as ``deferred``, once
+the next request could not start before the budget ends.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +30,7 @@ from typing import Any
 
 from ..entries import Paper
 from ..metrics import COUNT_RANGE, describe, is_count
-from .http import HttpClient, HttpError
+from .http import HttpClient, HttpError, RateLimiter
 
 Progress = Callable[[str, int, int], None]  # provider name, done, total
 
@@ -33,6 +42,45 @@ S2_DEFAULT_URL = "https://api.semanticscholar.org"
 HF_DEFAULT_URL = "https://huggingface.co"
 GITHUB_DEFAULT_URL = "https://api.github.com"
 S2_BATCH_SIZE = 500  # the batch endpoint's documented maximum
+GITHUB_GRAPHQL_BATCH = 100  # repositories per query: GraphQL's documented node page size
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A published rate limit as we apply it: ``requests`` per ``per`` seconds, at least
+    ``spacing`` seconds apart, asked from ``workers`` threads (see docs/fork.md)."""
+
+    requests: int
+    per: float
+    spacing: float = 0.0
+    workers: int = 1
+    source: str = ""  #: what the service publishes, and where
+
+    def limiter(self, clock: Callable[[], float] = time.monotonic,
+                sleep: Callable[[float], None] | None = None) -> RateLimiter:
+        return RateLimiter(self.requests, self.per, self.spacing, clock=clock, sleep=sleep)
+
+
+#: The services' published limits (looked up 2026-12) and what we use of them.
+LIMITS = {
+    # An API key: an introductory 1 request per second on every endpoint. Without one, a
+    # pool shared by every anonymous caller (documented as 100 requests per 5 minutes for
+    # years, and throttled hard from shared CI addresses): one request per 3 s.
+    "semantic-scholar-key": Limit(1, 1.0, source="1 request/s with an API key"),
+    "semantic-scholar": Limit(1, 3.0, source="shared anonymous pool; 100 per 5 min"),
+    # Hub API requests from an anonymous address: 500 per 5-minute window. We use 90% of
+    # it (other tools on the same runner count too), at most 10 a second, from 4 threads.
+    "hugging-face": Limit(450, 300.0, spacing=0.1, workers=4,
+                          source="500 Hub API requests per 5 min per IP, anonymous"),
+    # REST without a token: 60 requests an hour per address; GitHub asks for serial
+    # requests (secondary limits), so one thread.
+    "github": Limit(60, 3600.0, spacing=1.0, source="REST: 60 requests/h anonymous"),
+    # GraphQL with a token: 5,000 points an hour (a personal token), 1,000 for the
+    # GITHUB_TOKEN of an Actions run, the lower one used here; a query of 100 repositories
+    # costs 1 point.
+    "github-graphql": Limit(1000, 3600.0, spacing=1.0,
+                            source="GraphQL: 1,000 points/h with an Actions token"),
+}
 GITHUB_REPO_RE = re.compile(
     r"^https?://(?:www\.)?github\.com/([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)/"
     r"([A-Za-z0-9._-]+?)(?:\.git)?/?(?:[/?#].*)?$")
@@ -47,6 +95,8 @@ class FetchResult:
     unknown: list[str] = field(default_factory=list)  #: ids the service does not know
     failures: list[tuple[str, str]] = field(default_factory=list)  #: (id, message)
     asked: int = 0  #: papers this provider had an identifier for
+    #: ids left for the next run: the budget ran out before they could be asked
+    deferred: list[str] = field(default_factory=list)
 
 
 class Provider:
@@ -55,57 +105,140 @@ class Provider:
     name = "provider"
     label = "Provider"
     signals: tuple[str, ...] = ()
+    batch_size = 1  #: keys per request
 
-    def __init__(self, client: HttpClient) -> None:
+    def __init__(self, client: HttpClient, workers: int = 1) -> None:
         self.client = client
+        self.workers = max(1, workers)
 
     def key(self, paper: Paper) -> str | None:
         """The identifier this service knows the paper by (None: not measurable here)."""
         raise NotImplementedError
 
-    def fetch(self, papers: Sequence[Paper], progress: Progress | None = None) -> FetchResult:
-        """Today's values for every paper this provider can measure."""
+    def fetch(self, papers: Sequence[Paper], progress: Progress | None = None,
+              budget: float | None = None) -> FetchResult:
+        """Today's values for the papers this provider can measure, asked in the order
+        given; with a ``budget`` (seconds), the papers not asked in time are ``deferred``."""
         raise NotImplementedError
 
+    def capacity(self, seconds: float) -> int | None:
+        """How many keys the rate limit lets us ask about in ``seconds`` (None: no limit
+        is known, so no estimate)."""
+        limiter = self.client.limiter
+        return None if limiter is None else limiter.capacity(seconds) * self.batch_size
+
+    def split(self, papers: Sequence[Paper], seconds: float | None
+              ) -> tuple[list[Paper], list[Paper]]:
+        """``papers`` (in priority order) cut where the rate limit cannot cover more in
+        ``seconds``: (to ask, left for later). Papers sharing a key stay together."""
+        room = None if seconds is None else self.capacity(seconds)
+        if room is None:
+            return list(papers), []
+        keys: dict[str, int] = {}
+        ask, later = [], []
+        for paper in papers:
+            key = self.key(paper)
+            if key is None:
+                ask.append(paper)
+                continue
+            index = keys.setdefault(key, len(keys))
+            (ask if index < room else later).append(paper)
+        return ask, later
+
+    def _clock(self) -> Callable[[], float]:
+        limiter = self.client.limiter
+        return limiter.clock if limiter is not None else self.client.clock
+
+    def _deadline(self, budget: float | None) -> float | None:
+        return None if budget is None else self._clock()() + budget
+
+    def _out_of_time(self, deadline: float | None) -> bool:
+        """Whether the next request could not start before ``deadline``."""
+        if deadline is None:
+            return False
+        limiter = self.client.limiter
+        start = limiter.next_start() if limiter is not None else self.client.clock()
+        return start >= deadline
+
     def _targets(self, papers: Sequence[Paper]) -> dict[str, list[str]]:
-        """key -> paper ids (several entries may share a repository), in a stable order."""
+        """key -> paper ids (several entries may share a repository), in the order given."""
         targets: dict[str, list[str]] = {}
-        for paper in sorted(papers, key=lambda p: p.id):
+        for paper in papers:
             key = self.key(paper)
             if key:
                 targets.setdefault(key, []).append(paper.id)
         return targets
 
     def _one_by_one(self, papers: Sequence[Paper], progress: Progress | None,
-                    get: Callable[[str], dict[str, int] | None]) -> FetchResult:
-        """Fetch per key with a circuit breaker; ``get`` returns None for an unknown key."""
-        targets = self._targets(papers)
-        result = FetchResult(asked=sum(len(ids) for ids in targets.values()))
-        done = 0
-        streak = 0
-        last_error = ""
-        for key, ids in targets.items():
-            if streak >= MAX_CONSECUTIVE_FAILURES:
-                result.failures.extend(
-                    (i, f"not asked after {streak} failures in a row ({last_error})")
-                    for i in ids)
-            else:
-                try:
-                    values = get(key)
-                except HttpError as exc:
-                    streak += 1
-                    last_error = str(exc)
-                    result.failures.extend((i, last_error) for i in ids)
-                else:
-                    streak = 0
-                    if values is None:
-                        result.unknown.extend(ids)
-                    else:
-                        for i in ids:
-                            result.values[i] = dict(values)
-            done += len(ids)
+                    get: Callable[[str], dict[str, int] | None],
+                    budget: float | None = None) -> FetchResult:
+        """Fetch per key from ``workers`` threads with a circuit breaker; ``get`` returns
+        None for an unknown key. Outcomes are collected per key and listed in the order
+        given, so the result does not depend on which thread finished first."""
+        targets = list(self._targets(papers).items())
+        result = FetchResult(asked=sum(len(ids) for _, ids in targets))
+        deadline = self._deadline(budget)
+        outcomes: list[tuple[str, Any]] = [("deferred", None)] * len(targets)
+        lock = threading.Lock()
+        state = {"next": 0, "streak": 0, "done": 0}
+        last_error = [""]
+        crashed: list[BaseException] = []
+
+        def finish(i: int, outcome: tuple[str, Any]) -> None:
+            outcomes[i] = outcome
+            state["done"] += len(targets[i][1])
             if progress:
-                progress(self.name, done, result.asked)
+                progress(self.name, state["done"], result.asked)
+
+        def work() -> None:
+            while True:
+                with lock:
+                    i = state["next"]
+                    if i >= len(targets) or crashed:
+                        return
+                    state["next"] += 1
+                    if state["streak"] >= MAX_CONSECUTIVE_FAILURES:
+                        finish(i, ("failed", f"not asked after {state['streak']} failures "
+                                             f"in a row ({last_error[0]})"))
+                        continue
+                if self._out_of_time(deadline):
+                    with lock:
+                        finish(i, ("deferred", None))
+                    continue
+                try:
+                    values = get(targets[i][0])
+                except HttpError as exc:
+                    with lock:
+                        state["streak"] += 1
+                        last_error[0] = str(exc)
+                        finish(i, ("failed", str(exc)))
+                except BaseException as exc:  # a bug: the provider fails, as one thread did
+                    with lock:
+                        crashed.append(exc)
+                    return
+                else:
+                    with lock:
+                        state["streak"] = 0
+                        finish(i, ("unknown", None) if values is None else ("values", values))
+
+        threads = [threading.Thread(target=work, name=f"{self.name}-{n}", daemon=True)
+                   for n in range(min(self.workers, len(targets)))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if crashed:
+            raise crashed[0]
+        for (_, ids), (kind, data) in zip(targets, outcomes, strict=True):
+            if kind == "values":
+                for i in ids:
+                    result.values[i] = dict(data)
+            elif kind == "unknown":
+                result.unknown.extend(ids)
+            elif kind == "failed":
+                result.failures.extend((i, data) for i in ids)
+            else:
+                result.deferred.extend(ids)
         return result
 
 
@@ -134,6 +267,7 @@ class SemanticScholar(Provider):
     label = "Semantic Scholar"
     signals = ("citations", "influential_citations")
     FIELDS = "citationCount,influentialCitationCount"
+    batch_size = S2_BATCH_SIZE
 
     def key(self, paper: Paper) -> str | None:
         arxiv = arxiv_id(paper)
@@ -141,24 +275,31 @@ class SemanticScholar(Provider):
             return f"ARXIV:{arxiv}"
         return f"DOI:{paper.doi}" if paper.doi else None
 
-    def fetch(self, papers: Sequence[Paper], progress: Progress | None = None) -> FetchResult:
+    def fetch(self, papers: Sequence[Paper], progress: Progress | None = None,
+              budget: float | None = None) -> FetchResult:
+        deadline = self._deadline(budget)
         targets = self._targets(papers)
         result = FetchResult(asked=sum(len(ids) for ids in targets.values()))
-        unknown = self._batches(list(targets.items()), result, progress)
+        unknown = self._batches(list(targets.items()), result, progress, deadline)
         # An arXiv id Semantic Scholar does not resolve may still be found by its DOI.
-        second = [(f"DOI:{p.doi}", [p.id]) for p in sorted(papers, key=lambda p: p.id)
+        second = [(f"DOI:{p.doi}", [p.id]) for p in papers
                   if p.id in unknown and p.arxiv and p.doi]
-        if second:
+        if second and not self._out_of_time(deadline):
             unknown = (unknown - {ids[0] for _, ids in second}) | self._batches(second, result)
         result.unknown = sorted(unknown)
         return result
 
     def _batches(self, items: list[tuple[str, list[str]]], result: FetchResult,
-                 progress: Progress | None = None) -> set[str]:
+                 progress: Progress | None = None, deadline: float | None = None
+                 ) -> set[str]:
         unknown: set[str] = set()
         done = 0
         for start in range(0, len(items), S2_BATCH_SIZE):
             batch = items[start:start + S2_BATCH_SIZE]
+            if self._out_of_time(deadline):
+                result.deferred.extend(pid for _, ids in batch for pid in ids)
+                done += sum(len(ids) for _, ids in batch)
+                continue
             keys = [key for key, _ in batch]
             try:
                 answer = self.client.post_json("graph/v1/paper/batch", {"ids": keys},
@@ -189,7 +330,10 @@ class SemanticScholar(Provider):
 
 
 class HuggingFace(Provider):
-    """Upvotes of the paper's page on Hugging Face (papers not on the Hub are unknown)."""
+    """Upvotes of the paper's page on Hugging Face (papers not on the Hub are unknown).
+
+    The Hub has no batch endpoint for papers: one request per paper, from ``workers``
+    threads sharing the client's rate limiter."""
 
     name = "hugging-face"
     label = "Hugging Face"
@@ -198,7 +342,8 @@ class HuggingFace(Provider):
     def key(self, paper: Paper) -> str | None:
         return arxiv_id(paper)
 
-    def fetch(self, papers: Sequence[Paper], progress: Progress | None = None) -> FetchResult:
+    def fetch(self, papers: Sequence[Paper], progress: Progress | None = None,
+              budget: float | None = None) -> FetchResult:
         def get(arxiv: str) -> dict[str, int] | None:
             try:
                 data = self.client.get_json(f"api/papers/{arxiv}")
@@ -208,7 +353,7 @@ class HuggingFace(Provider):
                 raise
             return {"hf_upvotes": _count(data, "upvotes", "Hugging Face")}
 
-        return self._one_by_one(papers, progress, get)
+        return self._one_by_one(papers, progress, get, budget)
 
 
 def github_repo(url: str) -> str | None:
@@ -218,7 +363,8 @@ def github_repo(url: str) -> str | None:
 
 
 class GitHub(Provider):
-    """Stars of the repository in the entry's ``links.code``."""
+    """Stars of the repository in the entry's ``links.code``, one REST request each (the
+    API without a token)."""
 
     name = "github"
     label = "GitHub"
@@ -228,7 +374,8 @@ class GitHub(Provider):
         code = dict(paper.links).get("code")
         return github_repo(code) if code else None
 
-    def fetch(self, papers: Sequence[Paper], progress: Progress | None = None) -> FetchResult:
+    def fetch(self, papers: Sequence[Paper], progress: Progress | None = None,
+              budget: float | None = None) -> FetchResult:
         def get(repo: str) -> dict[str, int] | None:
             try:
                 data = self.client.get_json(f"repos/{repo}")
@@ -238,20 +385,98 @@ class GitHub(Provider):
                 raise
             return {"github_stars": _count(data, "stargazers_count", "GitHub")}
 
-        return self._one_by_one(papers, progress, get)
+        return self._one_by_one(papers, progress, get, budget)
+
+
+class GitHubGraphQL(GitHub):
+    """The same stars through GitHub's GraphQL API, 100 repositories per query (needs a
+    token: the client must send one). Repositories are passed as variables, never spliced
+    into the query text."""
+
+    batch_size = GITHUB_GRAPHQL_BATCH
+
+    def fetch(self, papers: Sequence[Paper], progress: Progress | None = None,
+              budget: float | None = None) -> FetchResult:
+        deadline = self._deadline(budget)
+        items = list(self._targets(papers).items())
+        result = FetchResult(asked=sum(len(ids) for _, ids in items))
+        done = 0
+        for start in range(0, len(items), GITHUB_GRAPHQL_BATCH):
+            batch = items[start:start + GITHUB_GRAPHQL_BATCH]
+            if self._out_of_time(deadline):
+                result.deferred.extend(pid for _, ids in batch for pid in ids)
+            else:
+                self._query(batch, result)
+            done += sum(len(ids) for _, ids in batch)
+            if progress:
+                progress(self.name, done, result.asked)
+        return result
+
+    def _query(self, batch: list[tuple[str, list[str]]], result: FetchResult) -> None:
+        params = ", ".join(f"$o{i}: String!, $n{i}: String!" for i in range(len(batch)))
+        fields = " ".join(f"r{i}: repository(owner: $o{i}, name: $n{i}) {{ stargazerCount }}"
+                          for i in range(len(batch)))
+        variables: dict[str, str] = {}
+        for i, (repo, _) in enumerate(batch):
+            variables[f"o{i}"], variables[f"n{i}"] = repo.split("/", 1)
+        try:
+            answer = self.client.post_json("graphql", {"query": f"query({params}) {{ {fields} }}",
+                                                       "variables": variables})
+            data = answer.get("data") if isinstance(answer, dict) else None
+            errors = answer.get("errors") if isinstance(answer, dict) else None
+            errors = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+            if not isinstance(data, dict):
+                reason = _graphql_message(errors[0]) if errors else "no data"
+                raise HttpError(f"GitHub GraphQL answered without data: {reason}", None,
+                                self.client.base_url)
+        except HttpError as exc:
+            result.failures.extend((pid, str(exc)) for _, ids in batch for pid in ids)
+            return
+        by_alias = {}
+        for error in errors:
+            path = error.get("path")
+            if isinstance(path, list) and path and isinstance(path[0], str):
+                by_alias.setdefault(path[0], error)
+        for i, (_, ids) in enumerate(batch):
+            item = data.get(f"r{i}")
+            try:
+                if item is None:
+                    error = by_alias.get(f"r{i}")
+                    if error is None or error.get("type") == "NOT_FOUND":
+                        result.unknown.extend(ids)  # no such repository (or not visible)
+                        continue
+                    raise HttpError(f"GitHub GraphQL: {_graphql_message(error)}", None,
+                                    self.client.base_url)
+                values = {"github_stars": _count(item, "stargazerCount", "GitHub")}
+            except HttpError as exc:
+                result.failures.extend((pid, str(exc)) for pid in ids)
+                continue
+            for pid in ids:
+                result.values[pid] = dict(values)
+
+
+def _graphql_message(error: Mapping[str, Any]) -> str:
+    """A GraphQL error's type and message, short (the server's text: shown, not obeyed)."""
+    kind = error.get("type")
+    message = error.get("message")
+    text = " ".join(str(message).split())[:200] if isinstance(message, str) else "an error"
+    return f"{kind}: {text}" if isinstance(kind, str) else text
 
 
 def default_providers(env: Mapping[str, str] | None = None,
                       sleep: Callable[[float], None] | None = None,
-                      timeout: float = 20.0) -> list[Provider]:
-    """The three providers configured from the environment, with each service's limits.
+                      timeout: float = 20.0,
+                      clock: Callable[[], float] = time.monotonic) -> list[Provider]:
+    """The three providers configured from the environment, each with its service's
+    published limit (:data:`LIMITS`) in a rate limiter on ``clock``.
 
-    Semantic Scholar throttles anonymous callers hard (worse from shared CI addresses), so
-    ``SEMANTIC_SCHOLAR_API_KEY`` is sent when set; GitHub allows 60 anonymous requests an
-    hour and 5,000 with ``GITHUB_TOKEN``.
+    ``SEMANTIC_SCHOLAR_API_KEY`` is sent when set (its own, higher limit). With
+    ``GITHUB_TOKEN`` GitHub is asked through GraphQL (``GITHUB_API_URL``/graphql, 100
+    repositories a query); without it through REST, within the 60 requests an hour GitHub
+    allows anonymous callers. ``sleep`` is used for retries and rate-limit waits (None:
+    ``time.sleep``, looked up at call time so tests can stub it).
     """
     env = os.environ if env is None else env
-    sleep = sleep or time.sleep  # looked up at call time, so tests can stub it
     s2_key = env.get("SEMANTIC_SCHOLAR_API_KEY", "").strip()
     gh_token = env.get("GITHUB_TOKEN", "").strip()
     s2_headers = {"x-api-key": s2_key} if s2_key else {}
@@ -259,14 +484,21 @@ def default_providers(env: Mapping[str, str] | None = None,
                   "X-GitHub-Api-Version": "2022-11-28"}
     if gh_token:
         gh_headers["Authorization"] = f"Bearer {gh_token}"
+
+    def client(url_env: str, default: str, limit: Limit, **kw: Any) -> HttpClient:
+        return HttpClient(env.get(url_env) or default, timeout=timeout, retries=3,
+                          sleep=lambda s: (sleep or time.sleep)(s),
+                          limiter=limit.limiter(clock, sleep), **kw)
+
+    s2_limit = LIMITS["semantic-scholar-key" if s2_key else "semantic-scholar"]
+    hf_limit = LIMITS["hugging-face"]
+    gh_limit = LIMITS["github-graphql" if gh_token else "github"]
+    gh_client = client("GITHUB_API_URL", GITHUB_DEFAULT_URL, gh_limit, backoff=1.0,
+                       headers=gh_headers)
     return [
-        SemanticScholar(HttpClient(env.get("SEMANTIC_SCHOLAR_API_URL") or S2_DEFAULT_URL,
-                                   timeout=timeout, retries=3, backoff=2.0,
-                                   min_interval=1.0 if s2_key else 3.0,
-                                   headers=s2_headers, sleep=sleep)),
-        HuggingFace(HttpClient(env.get("HF_API_URL") or HF_DEFAULT_URL, timeout=timeout,
-                               retries=3, backoff=1.0, min_interval=0.5, sleep=sleep)),
-        GitHub(HttpClient(env.get("GITHUB_API_URL") or GITHUB_DEFAULT_URL, timeout=timeout,
-                          retries=3, backoff=1.0, min_interval=0.5 if gh_token else 1.0,
-                          headers=gh_headers, sleep=sleep)),
+        SemanticScholar(client("SEMANTIC_SCHOLAR_API_URL", S2_DEFAULT_URL, s2_limit,
+                               backoff=2.0, headers=s2_headers), s2_limit.workers),
+        HuggingFace(client("HF_API_URL", HF_DEFAULT_URL, hf_limit, backoff=1.0),
+                    hf_limit.workers),
+        (GitHubGraphQL if gh_token else GitHub)(gh_client, gh_limit.workers),
     ]
