@@ -24,7 +24,7 @@ from .authoring import (
     make_id,
     with_schema_header,
 )
-from .cli import add_papers_options, command, load, today
+from .cli import add_papers_options, load, today
 from .entries import Problem, load_collection, load_taxonomy
 from .files import atomic_write
 from .sources import arxiv, crossref, metadata
@@ -65,7 +65,6 @@ def is_interactive() -> bool:
     return sys.stdin.isatty()
 
 
-@command("add", _setup)
 def cmd_add(args: argparse.Namespace) -> int:
     """Add a paper from an arXiv id or URL (or --doi, or --manual) as papers/<id>.yaml."""
     papers_dir: Path = args.papers

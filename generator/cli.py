@@ -7,23 +7,60 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .entries import Collection, Problem, load_collection
 from .files import iter_entry_files
 
 Command = Callable[[argparse.Namespace], int]
-COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Command]] = {}
 
 
-def command(name: str, setup: Callable[[argparse.ArgumentParser], None]):
-    """Register a subcommand: ``setup`` adds its arguments, the function runs it."""
+@dataclass(frozen=True)
+class Entry:
+    """One subcommand: the module holding it, its argument setup and run functions, and the
+    one-line summary ``reading-list --help`` shows (the run function's docstring says the
+    same; a test holds them equal)."""
 
-    def register(func: Command) -> Command:
-        COMMANDS[name] = (setup, func)
-        return func
+    module: str
+    setup: str
+    run: str
+    summary: str
 
-    return register
+
+#: Every subcommand, in the order ``--help`` lists them. A command's module is imported only
+#: when that command runs, so `reading-list check` does not pay for MkDocs or the network.
+COMMANDS: dict[str, Entry] = {
+    "check": Entry("generator.cli", "_check_setup", "cmd_check",
+                   "Validate entries and the taxonomy; print every problem; exit 1 on any error."),
+    "build": Entry("generator.site_cli", "_setup_build", "cmd_build",
+                   "Check the entries, then build the site (strict); the old site stays on any "
+                   "failure."),
+    "serve": Entry("generator.site_cli", "_setup_serve", "cmd_serve",
+                   "Preview the site with live reload; rebuilds when an entry or template "
+                   "changes."),
+    "add": Entry("generator.add", "_setup", "cmd_add",
+                 "Add a paper from an arXiv id or URL (or --doi, or --manual) as "
+                 "papers/<id>.yaml."),
+    "import": Entry("generator.feeds_cli", "_import_setup", "cmd_import",
+                    "Bring papers in from a bibliography (BibTeX, CSL-JSON, RIS, CSV, "
+                    "awesome-list) or an arXiv feed; entries go to papers/inbox/ for review "
+                    "unless --into says otherwise."),
+    "enrich": Entry("generator.enrich", "_setup", "cmd_enrich",
+                    "Fill in missing abstracts, authors, dates, venues, DOIs and code links from "
+                    "the web."),
+    "metrics": Entry("generator.trending_cli", "_metrics_setup", "cmd_metrics",
+                     "Fetch popularity signals (citations, upvotes, stars) into the metrics "
+                     "history."),
+    "trending": Entry("generator.trending_cli", "_trending_setup", "cmd_trending",
+                      "Print the trending ranking (the trending page's rows) as a table."),
+    "digest": Entry("generator.feeds_cli", "_digest_setup", "cmd_digest",
+                    "Render the daily digest email (trending top N and new papers); --send "
+                    "delivers it."),
+    "new": Entry("generator.new", "_setup", "cmd_new",
+                 "Start a new, empty-ish list in DIR: config, taxonomy, one example paper, "
+                 "workflows."),
+}
 
 
 def parse_date(value: str) -> dt.date:
@@ -102,7 +139,6 @@ def _check_setup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", "-q", action="store_true", help="hide warnings")
 
 
-@command("check", _check_setup)
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate entries and the taxonomy; print every problem; exit 1 on any error."""
     collection, problems = load(args, args.paths)
@@ -117,23 +153,36 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def resolve(name: str) -> tuple[Callable[[argparse.ArgumentParser], None], Command]:
+    """The setup and run functions of the subcommand ``name`` (imports its module)."""
+    import importlib
+
+    entry = COMMANDS[name]
+    module = importlib.import_module(entry.module)
+    return getattr(module, entry.setup), getattr(module, entry.run)
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The argument parser; only the subcommand named in ``argv`` gets its arguments (and
+    its module imported): the others are listed with their summaries."""
     parser = argparse.ArgumentParser(
         prog="reading-list",
         description="Build and maintain a curated reading list of research papers.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, (setup, func) in COMMANDS.items():
-        doc = (func.__doc__ or "").strip().splitlines()[0]
-        child = sub.add_parser(name, help=doc, description=doc)
-        setup(child)
-        child.set_defaults(func=func)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    for name, entry in COMMANDS.items():
+        child = sub.add_parser(name, help=entry.summary, description=entry.summary)
+        if name == chosen:
+            setup, run = resolve(name)
+            setup(child)
+            child.set_defaults(func=run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``reading-list`` console script."""
-    _load_commands()
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
@@ -144,23 +193,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-# Modules that register further subcommands with @command (imported lazily, so that
-# `reading-list check` does not pay for MkDocs or network clients).
-COMMAND_MODULES: tuple[str, ...] = ("generator.site_cli", "generator.trending_cli",
-                                     "generator.feeds_cli", "generator.new", "generator.add",
-                                     "generator.enrich")
-
-
-def _load_commands() -> None:
-    import importlib
-
-    for module in COMMAND_MODULES:
-        importlib.import_module(module)
-
-
 if __name__ == "__main__":
-    # Run as `python -m generator.cli`, this file is `__main__`; the subcommands register in
-    # the importable `generator.cli`, so dispatch through that module.
+    # Run as `python -m generator.cli`, this file is `__main__`: dispatch through the
+    # importable `generator.cli`, which the command modules import their helpers from.
     from generator.cli import main as _main
 
     sys.exit(_main())

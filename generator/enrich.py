@@ -42,7 +42,7 @@ from typing import Any, TextIO
 import fastjsonschema
 
 from .authoring import dump_entry, known_papers
-from .cli import add_papers_options, command, today
+from .cli import add_papers_options, today
 from .entries import (
     Problem,
     Taxonomy,
@@ -839,7 +839,6 @@ def _setup(parser: argparse.ArgumentParser) -> None:
     add_papers_options(parser)
 
 
-@command("enrich", _setup)
 def cmd_enrich(args: argparse.Namespace) -> int:
     """Fill in missing abstracts, authors, dates, venues, DOIs and code links from the web.
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from .authoring import known_papers
-from .cli import add_papers_options, command, load_or_explain, today
+from .cli import add_papers_options, load_or_explain, today
 from .config import SiteConfig, load_site_config
 from .digest import (
     DigestError,
@@ -83,7 +83,6 @@ def _digest_setup(parser: argparse.ArgumentParser) -> None:
                         help="send even if this day's digest was sent already")
 
 
-@command("digest", _digest_setup)
 def cmd_digest(args: argparse.Namespace) -> int:
     """Render the daily digest email (trending top N and new papers); --send delivers it."""
     try:
@@ -188,7 +187,6 @@ def _import_setup(parser: argparse.ArgumentParser) -> None:
     add_papers_options(parser)
 
 
-@command("import", _import_setup)
 def cmd_import(args: argparse.Namespace) -> int:
     """Bring papers in from a bibliography (BibTeX, CSL-JSON, RIS, CSV, awesome-list) or an
     arXiv feed; entries go to papers/inbox/ for review unless --into says otherwise."""

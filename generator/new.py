@@ -19,7 +19,7 @@ from pathlib import Path
 
 from slugify import slugify
 
-from .cli import command, parse_date, today
+from .cli import parse_date, today
 from .entries import load_schema
 from .files import atomic_write
 from .terminal import is_control, visible
@@ -178,7 +178,6 @@ def _setup(parser: argparse.ArgumentParser) -> None:
                         help="the example paper's 'added' date, YYYY-MM-DD (default: today)")
 
 
-@command("new", _setup)
 def cmd_new(args: argparse.Namespace) -> int:
     """Start a new, empty-ish list in DIR: config, taxonomy, one example paper, workflows."""
     title = args.title if args.title is not None else default_title(args.dir)

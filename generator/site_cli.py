@@ -14,7 +14,7 @@ import socket
 import sys
 from pathlib import Path
 
-from .cli import add_papers_options, command, load, load_or_explain, report, today
+from .cli import add_papers_options, load, load_or_explain, report, today
 from .outputs import (
     OutputError,
     build_lock,
@@ -52,7 +52,6 @@ def _mkdocs_config(args: argparse.Namespace, **overrides):
     return load_config(**options)
 
 
-@command("build", _setup_build)
 def cmd_build(args: argparse.Namespace) -> int:
     """Check the entries, then build the site (strict); the old site stays on any failure."""
     from mkdocs.exceptions import MkDocsException
@@ -182,7 +181,6 @@ def _address_message(dev_addr: str, error: OSError) -> str:
             "127.0.0.1:PORT with a free port)")
 
 
-@command("serve", _setup_serve)
 def cmd_serve(args: argparse.Namespace) -> int:
     """Preview the site with live reload; rebuilds when an entry or template changes."""
     from mkdocs.commands.serve import serve

@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 from typing import TextIO
 
-from .cli import add_papers_options, command, load_or_explain, today
+from .cli import add_papers_options, load_or_explain, today
 from .config import SiteConfig, load_site_config
 from .metrics import (
     DEFAULT_BUDGET_MINUTES,
@@ -129,7 +129,6 @@ def _metrics_setup(parser: argparse.ArgumentParser) -> None:
                              "stalest first, wait for the next run")
 
 
-@command("metrics", _metrics_setup)
 def cmd_metrics(args: argparse.Namespace) -> int:
     """Fetch popularity signals (citations, upvotes, stars) into the metrics history."""
     from .sources.signals import default_providers  # network code only when asked for
@@ -188,7 +187,6 @@ def _trending_setup(parser: argparse.ArgumentParser) -> None:
     _history_option(parser)
 
 
-@command("trending", _trending_setup)
 def cmd_trending(args: argparse.Namespace) -> int:
     """Print the trending ranking (the trending page's rows) as a table."""
     if args.limit < 1:
