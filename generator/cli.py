@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import clock
 from .entries import Collection, Problem, load_collection
 from .files import iter_entry_files
 
@@ -71,13 +72,8 @@ def parse_date(value: str) -> dt.date:
 
 
 def today(args: argparse.Namespace) -> dt.date:
-    """``--date``, else ``SOURCE_DATE_EPOCH``, else the real date (the only clock read)."""
-    if getattr(args, "date", None):
-        return args.date
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-    return dt.date.today()
+    """``--date``, else ``SOURCE_DATE_EPOCH``, else the real date (see :mod:`.clock`)."""
+    return clock.today(getattr(args, "date", None) or None)
 
 
 def add_papers_options(parser: argparse.ArgumentParser) -> None:

@@ -25,7 +25,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
 
-from . import compat, trending
+from . import clock, compat, trending
 from .config import SiteConfig, from_options
 from .entries import load_collection
 from .fastpages import PaperPages, finish
@@ -189,11 +189,8 @@ def _changed(seen: dict[str, bytes], path: str, content: str | bytes) -> bool:
 
 
 def build_date() -> dt.date:
-    """The build's "today": ``SOURCE_DATE_EPOCH`` when set (``reading-list build --date``)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-    return dt.date.today()
+    """The build's "today" (``reading-list build --date`` sets ``SOURCE_DATE_EPOCH``)."""
+    return clock.today()
 
 
 class ReadingListPlugin(BasePlugin[ReadingListConfig]):
