@@ -57,6 +57,13 @@ class FakeApis:
         self.requests: list[tuple[str, str, Any, Any]] = []
         self.graphql_sizes: list[int] = []  # repositories per GraphQL query
         self.lock = threading.Lock()
+        # For the concurrency tests: how long each answer takes, how many requests are
+        # being answered at once (and the most ever), and the arrival times on a clock the
+        # test shares with the client's rate limiter.
+        self.delay = 0.0
+        self.in_flight = self.max_in_flight = 0
+        self.clock: Any = None
+        self.arrivals: list[tuple[float, str]] = []
 
     def fault_for(self, path: str) -> str | None:
         with self.lock:
@@ -84,6 +91,21 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _handle(self, method: str) -> None:
+        apis: FakeApis = self.server.apis
+        with apis.lock:
+            apis.in_flight += 1
+            apis.max_in_flight = max(apis.max_in_flight, apis.in_flight)
+            if apis.clock is not None:
+                apis.arrivals.append((apis.clock(), self.path))
+        try:
+            if apis.delay:
+                time.sleep(apis.delay)
+            self._answer(method)
+        finally:
+            with apis.lock:
+                apis.in_flight -= 1
+
+    def _answer(self, method: str) -> None:
         apis: FakeApis = self.server.apis
         url = urllib.parse.urlsplit(self.path)
         body = None

@@ -99,7 +99,8 @@ class RateLimiter:
 
     def __init__(self, requests: int, per: float, spacing: float = 0.0,
                  clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] | None = None) -> None:
+                 sleep: Callable[[float], None] | None = None,
+                 keep_starts: bool = False) -> None:
         if requests < 1 or per <= 0 or spacing < 0:
             raise ValueError("a rate limit needs requests >= 1, per > 0 and spacing >= 0")
         self.requests = requests
@@ -113,6 +114,8 @@ class RateLimiter:
         #: requests started and seconds waited, for summaries and benchmarks
         self.started = 0
         self.waited = 0.0
+        #: every start granted, in order (with ``keep_starts``: tests and benchmarks)
+        self.starts: list[float] | None = [] if keep_starts else None
 
     def _earliest(self, now: float) -> float:
         start = max(now, self._held_until)
@@ -128,17 +131,25 @@ class RateLimiter:
             return self._earliest(self.clock())
 
     def acquire(self) -> float:
-        """Wait for the next start the limit allows; returns the seconds waited."""
+        """Wait for the next start the limit allows; returns the seconds waited. A thread
+        that was already waiting when :meth:`hold` was called waits out the hold too."""
         with self._lock:
             now = self.clock()
             start = self._earliest(now)
             self._starts.append(start)
             self.started += 1
+            if self.starts is not None:
+                self.starts.append(start)
             wait = start - now
-            self.waited += wait
-        if wait > 0:
+        waited = 0.0
+        while wait > 0:
             (self.sleep or time.sleep)(wait)
-        return wait
+            waited += wait
+            with self._lock:
+                wait = self._held_until - self.clock()
+        with self._lock:
+            self.waited += waited
+        return waited
 
     def hold(self, seconds: float) -> None:
         """No request starts in the next ``seconds`` (a server asked, with Retry-After)."""
