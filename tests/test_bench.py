@@ -84,3 +84,25 @@ def test_import_benchmark_runs_at_small_n():
     assert result["entries"] == 40
     assert result["check_ok"]
     assert result["requests"] >= 2  # arXiv and Semantic Scholar were asked
+
+
+def test_refresh_benchmark_runs_at_small_n():
+    """benchmarks/bench_refresh.py end to end at N=60, with and without tokens: every paper
+    the stand-ins know is measured, GitHub through GraphQL with a token, and the rate-limit
+    schedule is counted, not slept."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        spec = importlib.util.spec_from_file_location("bench_refresh",
+                                                      ROOT / "benchmarks" / "bench_refresh.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        anonymous = module.run(60)
+        tokens = module.run(60, tokens=True)
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    for result in (anonymous, tokens):
+        assert result["measured"] >= 55 and result["left"] == {}
+        assert "Hugging Face" in result["summary"] and result["seconds"] < 60
+    assert anonymous["schedule"] > 10  # GitHub REST at 1 s, Semantic Scholar at 3 s apart
+    assert tokens["requests"] < anonymous["requests"]  # one GraphQL query for every repository
