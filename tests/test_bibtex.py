@@ -367,6 +367,18 @@ def test_math_output_is_balanced_and_allowlisted(math: str) -> None:
 
 # Every venue of the default list, with the type a researcher would cite it as.
 VENUE_KINDS = {
+    # The default list's venues in the style of docs/entries.md (issue 16) ...
+    "ACL 2024: System Demonstrations": "inproceedings", "ICCV 2023: AROW Workshop":
+    "inproceedings", "ICLR 2018: Workshop Track": "inproceedings",
+    "ICLR 2024: LLM Agents Workshop": "inproceedings",
+    "MODELS 2025: Companion Proceedings": "inproceedings",
+    "NeurIPS 2021: I (Still) Can't Believe It's Not Better! Workshop": "inproceedings",
+    "NeurIPS 2023: Instruction Tuning and Instruction Following Workshop": "inproceedings",
+    "NeurIPS 2024: Responsibly Building the Next Generation of Multimodal Foundational "
+    "Models (RBFM) Workshop": "inproceedings",
+    "NeurIPS 2025: Position Paper Track": "inproceedings", "Neural Networks 2025": "article",
+    "IEEE TPAMI 2024": "article",
+    # ... and as they were written before, which other lists still write.
     "AAAI 2024": "inproceedings", "AAAI 2025": "inproceedings", "ACL 2024": "inproceedings",
     "ACL 2024 (System Demonstrations)": "inproceedings", "ACL 2025": "inproceedings",
     "ACL 2026": "inproceedings", "ACM MM 2024": "inproceedings", "ACM TOSEM": "article",
