@@ -40,8 +40,10 @@ log = get_plugin_logger(__name__)
 # Styles and scripts every list needs ship inside the package, so a fork or a list made with
 # `reading-list new` gets them (and their updates) without copying files into docs/.
 ASSET_PREFIX = "assets/reading-list/"
-CSS = ("katex/katex.min.css", "reading-list.css")
-JS = ("katex/katex.min.js", "katex/contrib/auto-render.min.js", "katex-init.js")
+CSS = ("reading-list.css",)
+# KaTeX (about 80 KB gzipped) is not on this list: katex-init.js fetches it only on a page
+# that has math, so most pages never download it.
+JS = ("katex-init.js",)
 
 
 def package_assets() -> dict[str, bytes]:
@@ -233,11 +235,14 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
             log.warning("search: pagefind is set, but Material's search plugin is enabled too; "
                         "remove `- search` from `plugins` in mkdocs.yml so readers do not "
                         "download both indexes")
-        # Our page templates (reading-list-paper.html) come after the theme's own folders,
-        # so they shadow nothing; a fork can still override them in its custom_dir.
+        # Our templates come right before the theme's own folder: our page templates
+        # (reading-list-paper.html) and the few overrides of Material's templates (main.html,
+        # partials/: accessible names, search index on demand) win over Material's, and a
+        # fork's custom_dir, which comes first, still wins over ours.
         theme_dir = str(resources.files("generator").joinpath("theme"))
         if theme_dir not in config.theme.dirs:
-            config.theme.dirs.append(theme_dir)
+            # MkDocs puts the custom_dir, when there is one, first.
+            config.theme.dirs.insert(1 if config.theme.custom_dir else 0, theme_dir)
         # `mkdocs serve` rebuilds when an entry or a fork's template override changes.
         for folder in (self.site.papers_path, self.site.root / "site_templates"):
             if folder.is_dir() and str(folder) not in config.watch:
