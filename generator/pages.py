@@ -51,7 +51,7 @@ class Page:
     in_nav: bool = False
     #: A paper page's record for Material's search index (made from the entry, not parsed
     #: back out of the page); None for other pages.
-    search: dict[str, str] | None = None
+    search: dict[str, Any] | None = None
     #: What MkDocs reads from the front matter of ``markdown``.
     meta: dict[str, Any] = field(default_factory=dict)
     #: ``(head, html)``: the extra ``<head>`` HTML (meta tags, JSON-LD, feed links) and the
@@ -208,6 +208,8 @@ class _Builder:
     env: jinja2.Environment
     related: dict[str, tuple[str, ...]]
     pages: list[Page] = field(default_factory=list)
+    #: paper id -> (GitHub stars of its code, date of that count): :func:`code_stars`
+    stars: dict[str, tuple[int, dt.date]] = field(default_factory=dict)
     cards: dict[Any, Markup] = field(default_factory=dict)
     card_macro: Any = None
     inputs: object = None  #: stands for the taxonomy, config and templates of this build
@@ -296,10 +298,11 @@ class _Builder:
     # -- pages ------------------------------------------------------------------------------
     def home(self) -> None:
         c = self.collection
+        ranking = self.ranking(self.config.trending_default, self.config.home_trending)
+        newest, skipped = home_newest(c, ranking, self.config.home_newest)
         self.add("index.md", self.config.site_name, "home.html.j2", head_kind="home",
                  in_nav=True, meta={**LISTING, "hide": ["navigation", "toc"]},
-                 newest=c.newest[: self.config.home_newest],
-                 ranking=self.ranking(self.config.trending_default, self.config.home_trending),
+                 newest=newest, newest_skipped=skipped, ranking=ranking,
                  counts={"papers": len(c.papers), "categories": len(c.taxonomy.categories),
                          "tags": sum(1 for t in c.by_tag.values() if t)})
 
@@ -308,7 +311,8 @@ class _Builder:
                                for pid in self.related.get(paper.id, ()))
         # Everything a paper page is made of: reused as is while none of it changes (a
         # `serve` rebuild after one edit renders one page, not thousands).
-        key = (paper, related_papers, self.inputs)
+        code = code_button(paper, self.stars.get(paper.id))
+        key = (paper, related_papers, code, self.inputs)
         cached = _PAPER_PAGES.get(key)
         if cached is None:
             path = f"papers/{paper.id}/index.md"
@@ -321,7 +325,7 @@ class _Builder:
                            "search": {"exclude": True}},
                      head=lambda: paper_head(paper, self.config, url_of(path)),
                      search=search_record(paper, self.collection, url_of(path)), lazy=True,
-                     paper=paper, related=related_papers,
+                     paper=paper, related=related_papers, code=code,
                      bibtex=lambda: bibtex.entry(paper),
                      correction_url=lambda: correction_url(paper, self.config))
             cached = self.pages[-1]
@@ -388,6 +392,12 @@ class _Builder:
             self.add(url + "index.md", title, "trending.html.j2", in_nav=url == "trending/",
                      meta=LISTING, window=window, tabs=tabs,
                      ranking=self.ranking(window, self.config.trending_limit))
+
+    def saved(self) -> None:
+        """``/saved/``: the papers a reader marked in this browser, listed by saved.js from
+        the papers index (nothing about the marks is known when the site is built)."""
+        self.add("saved/index.md", "Saved", "saved.html.j2", in_nav=True,
+                 meta={**LISTING, "hide": ["toc"]})
 
     def subscribe(self) -> None:
         self.add("subscribe/index.md", "Subscribe", "subscribe.md.j2", in_nav=True,
@@ -470,20 +480,141 @@ def paper_head(paper: Paper, config: SiteConfig, url: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def search_record(paper: Paper, collection: Collection, url: str) -> dict[str, str]:
-    """A paper's record in Material's search index: title, then authors, abstract and the
-    details a reader searches by (venue, date, category, tags, arXiv id, DOI), escaped as
-    the index expects (its text is shown as HTML)."""
+#: Material's search ranks a paper's weakest match above the strongest match in the
+#: documentation (a title match there weighs 1,000, a word of an abstract 1): papers first,
+#: in their own order, since one boost for all of them changes none of their places.
+SEARCH_BOOST = 100_000
+#: Characters in one block of a record's text: Material shows only the blocks that match
+#: (two at most), so a result shows a sentence or two of the abstract, not all of it.
+SEARCH_CHUNK = 200
+
+
+def search_chunks(text: str, limit: int = SEARCH_CHUNK) -> list[str]:
+    """``text`` in pieces of a sentence or so, each at most ``limit`` characters unless a
+    single word is longer: cut after a sentence's end, else at a word boundary, never inside
+    ``$...$`` math."""
+    chunks: list[str] = []
+    words: list[str] = []
+    size = 0
+    for word in text.split():
+        in_math = sum(w.count("$") for w in words) % 2 == 1
+        if words and size + 1 + len(word) > limit and not in_math:
+            chunks.append(" ".join(words))
+            words, size = [], 0
+        words.append(word)
+        size += len(word) + (1 if size else 0)
+        if word.endswith((".", "?", "!")) and size >= limit // 3 and \
+                sum(w.count("$") for w in words) % 2 == 0:
+            chunks.append(" ".join(words))
+            words, size = [], 0
+    if words:
+        chunks.append(" ".join(words))
+    return chunks
+
+
+def search_byline(paper: Paper) -> str:
+    """"A, B, C et al. · 2025 · Venue": the year is left out when the venue names it."""
+    year = str(paper.year) if paper.year else ""
+    venue = paper.venue or ""
+    parts = [short_authors(paper), "" if year and year in venue else year, venue]
+    return " · ".join(p for p in parts if p)
+
+
+def search_record(paper: Paper, collection: Collection, url: str) -> dict[str, Any]:
+    """A paper's record in Material's search index, laid out for a result that scans.
+
+    The title carries the byline (authors, year, venue) in a span, since Material always
+    shows a record's title whole. The text is the abstract in blocks of a sentence or so
+    (:func:`search_chunks`), then the authors the byline leaves out, then the details a
+    reader searches by (category, tags, arXiv id, DOI): Material shows the (at most two)
+    blocks that match, and CSS shows only the first two when only the title matched.
+    Everything is escaped: the index's text is shown as HTML. ``boost`` puts papers before
+    documentation pages (:data:`SEARCH_BOOST`)."""
     taxonomy = collection.taxonomy
-    details = [paper.venue, paper.published.iso if paper.published else None,
-               taxonomy.category_by_slug[paper.category].title,
+    details = [taxonomy.category_by_slug[paper.category].title,
                *(taxonomy.tag_by_slug[t].title for t in paper.tags),
                f"arXiv {paper.arxiv}" if paper.arxiv else None,
                f"DOI {paper.doi}" if paper.doi else None]
-    paragraphs = [", ".join(paper.authors), plain_text(paper.abstract),
-                  " · ".join(d for d in details if d)]
-    return {"location": url, "title": escape(paper.title, quote=False),
-            "text": " ".join(f"<p>{escape(p, quote=False)}</p>" for p in paragraphs if p)}
+    blocks = search_chunks(plain_text(paper.abstract))
+    shown = len(paper.authors[:3])
+    if len(paper.authors) > shown:
+        blocks.append(", ".join(paper.authors[shown:]))
+    blocks.append(" · ".join(d for d in details if d))
+    byline = search_byline(paper)
+    title = escape(paper.title, quote=False)
+    if byline:
+        title += f'<span class="rl-sr-by">{escape(byline, quote=False)}</span>'
+    return {"location": url, "title": title, "boost": SEARCH_BOOST,
+            "text": "".join(f"<p>{escape(b, quote=False)}</p>" for b in blocks if b)}
+
+
+def home_newest(collection: Collection, ranking: trending.Ranking, count: int
+                ) -> tuple[tuple[Paper, ...], bool]:
+    """The home page's newest additions, without the papers its trending block shows (home
+    shows each paper once), and whether any was left out for that. A fallback ranking is
+    not shown on home, so it takes nothing away."""
+    shown = set() if ranking.fallback else {row.paper_id for row in ranking.rows}
+    newest = tuple(p for p in collection.newest if p.id not in shown)[:count]
+    return newest, any(p.id in shown for p in collection.newest[:count])
+
+
+@dataclass(frozen=True)
+class CodeButton:
+    """What a paper page's Code button shows: the repository, and its GitHub stars when
+    the metrics history has counted them (the same ``github_stars`` trending reads)."""
+
+    url: str
+    stars: int | None = None
+    counted: dt.date | None = None  #: the day of the newest count
+
+    @property
+    def on_github(self) -> bool:
+        return self.url.lower().startswith(("https://github.com/", "http://github.com/"))
+
+    @property
+    def short(self) -> str:
+        """The count as GitHub writes it: 950, 1.2k, 15.3k, 123k, 1.5M (rounded down, so it
+        never claims a star the repository does not have)."""
+        n = self.stars or 0
+        for size, unit in ((1_000_000, "M"), (1_000, "k")):
+            if n >= size:
+                whole = n // size
+                if whole >= 100:
+                    return f"{whole}{unit}"
+                tenths = n * 10 // size
+                return f"{tenths // 10}.{tenths % 10}{unit}".replace(".0" + unit, unit)
+        return str(n)
+
+    @property
+    def label(self) -> str:
+        """The button's accessible name, with the exact count."""
+        where = "Code on GitHub" if self.on_github else "Code"
+        if self.stars is None:
+            return where
+        return f"{where}, {self.stars:,} star{'' if self.stars == 1 else 's'}"
+
+
+def code_stars(collection: Collection, history: trending.History, today: dt.date
+               ) -> dict[str, tuple[int, dt.date]]:
+    """Paper id -> (GitHub stars, day counted): the newest count on or before ``today`` of
+    each paper with a code link (history under a former id counts, as in trending)."""
+    out: dict[str, tuple[int, dt.date]] = {}
+    for paper in collection.papers:
+        if not dict(paper.links).get("code"):
+            continue
+        counts = [(day, n) for day, n in history.series(paper.id, "github_stars",
+                                                         paper.aliases) if day <= today]
+        if counts:
+            out[paper.id] = (counts[-1][1], counts[-1][0])
+    return out
+
+
+def code_button(paper: Paper, stars: tuple[int, dt.date] | None) -> CodeButton | None:
+    """The Code button of a paper with ``links.code`` (None without one)."""
+    url = dict(paper.links).get("code")
+    if not url:
+        return None
+    return CodeButton(url, *(stars or (None, None)))
 
 
 def correction_url(paper: Paper, config: SiteConfig) -> str | None:
@@ -611,7 +742,8 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
     env = template_env(config.root)
     builder = _Builder(collection, config, today, rankings, env, {},
                        inputs=_inputs_token((collection.taxonomy, config,
-                                             template_signature(env))))
+                                             template_signature(env))),
+                       stars=code_stars(collection, history, today))
 
     def listings_and_files() -> tuple[list[Page], dict[str, bytes]]:
         start = len(builder.pages)
@@ -632,6 +764,7 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
             builder.paper(paper)
         builder.trending_pages()
         builder.subscribe()
+        builder.saved()
         if config.search == "pagefind":
             builder.add("search/index.md", "Search", "search.html.j2", in_nav=True,
                         meta={**LISTING, "hide": ["navigation", "toc"]})

@@ -45,6 +45,8 @@ CSS = ("reading-list.css",)
 # that has math, so most pages never download it.
 JS = ("katex-init.js",)
 
+JS += ("saved.js",)  # "To read"/"Read" marks: every card and paper page has the control
+
 
 def package_assets() -> dict[str, bytes]:
     """Site path -> bytes for every file under generator/assets/."""

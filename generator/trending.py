@@ -11,8 +11,9 @@ The rule (documented for readers in docs/how-trending-works.md; keep the two in 
   0.5 ** (age / BOOST_HALF_LIFE)``, and nothing from ``BOOST_DAYS`` days on.
 * Papers with a score above 0 are listed, highest first; ties go to the paper added more
   recently, then published more recently, then to the id in alphabetical order.
-* With fewer than two days of history, or no growth at all in the window, the ranking
-  falls back to recency: newest addition first, then newest publication, then id.
+* With fewer than two days of history, or no growth at all in the window, there is no
+  ranking to show: the list falls back to the newest papers by publication date (then the
+  newest addition, then id), and says so once instead of giving every row a reason.
 * **movement** compares with the same ranking computed for the day before.
 """
 
@@ -53,7 +54,7 @@ SIGNALS: dict[str, Signal] = {s.name: s for s in (
 BOOST_PER_DAY = 3.0
 BOOST_HALF_LIFE = 7
 BOOST_DAYS = 28
-RECENCY_RULE = "ranked by date added, then date published"
+FALLBACK_RULE = "showing the newest papers by publication date instead of a ranking"
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,12 @@ class Ranking:
     window: str
     today: dt.date
     data_date: dt.date | None  #: newest history date used, None if no history
-    fallback: bool  #: no usable history: ranked by recency of addition and publication
+    fallback: bool  #: no usable history: the newest papers by publication date, unranked
     explanation: str  #: one sentence for the page
     rows: tuple[TrendingRow, ...]
+    #: With ``fallback``: why there is no ranking ("No popularity data yet"), for a page
+    #: that shows something else in its place (home); "" otherwise.
+    why: str = ""
 
     @property
     def days(self) -> int:
@@ -172,6 +176,12 @@ def _recency_key(paper: Paper) -> tuple[int, int, str]:
     return (-paper.added.toordinal(), -paper.date_key.toordinal(), paper.id)
 
 
+def _newest_key(paper: Paper) -> tuple[int, int, str]:
+    """The fallback's order: newest publication first (a paper added this week may be a
+    classic from 2016; what is new to the field is what a reader looks for here)."""
+    return (-paper.date_key.toordinal(), -paper.added.toordinal(), paper.id)
+
+
 @dataclass(frozen=True)
 class _Scored:
     paper: Paper
@@ -198,8 +208,9 @@ def _score_all(collection: Collection, history: History, today: dt.date, days: i
 
 
 def _order(collection: Collection, history: History, today: dt.date, window: str
-           ) -> tuple[bool, str, dt.date | None, list[_Scored]]:
-    """(fallback, explanation, data date, ordered papers) without movement or limit."""
+           ) -> tuple[str, str, dt.date | None, list[_Scored]]:
+    """(why it falls back or "", explanation, data date, ordered papers) without movement
+    or limit."""
     days = WINDOWS[window]
     data_date = history.newest(today)
     usable = [d for d in history.dates if d <= today]
@@ -211,7 +222,7 @@ def _order(collection: Collection, history: History, today: dt.date, window: str
             f"Ranked by growth in citations, Hugging Face upvotes and GitHub stars in the "
             f"{_span(days)} to {today.isoformat()}, plus a boost for papers "
             f"added in the last {BOOST_DAYS // 7} weeks.")
-        return False, explanation, data_date, listed
+        return "", explanation, data_date, listed
     if not usable:
         why = "No popularity data yet"
     elif len(usable) == 1:
@@ -219,8 +230,8 @@ def _order(collection: Collection, history: History, today: dt.date, window: str
                "of it")
     else:
         why = f"No new citations, stars or upvotes in the {_span(days)} to {today.isoformat()}"
-    listed = sorted(scored, key=lambda s: _recency_key(s.paper))
-    return True, f"{why}: {RECENCY_RULE}.", data_date, listed
+    listed = sorted(scored, key=lambda s: _newest_key(s.paper))
+    return why, f"{why}: {FALLBACK_RULE}.", data_date, listed
 
 
 def _movement(paper_id: str, position: int, before: dict[str, int]) -> str:
@@ -239,20 +250,20 @@ def rank(collection: Collection, history: History, today: dt.date, window: str =
     """The trending ranking for ``window`` as of ``today`` (pure and deterministic)."""
     if window not in WINDOWS:
         raise ValueError(f"unknown window {window!r} (choose from {', '.join(WINDOWS)})")
-    fallback, explanation, data_date, ordered = _order(collection, history, today, window)
-    prev_fallback, _, _, prev = _order(collection, history, today - dt.timedelta(days=1),
-                                       window)
+    why, explanation, data_date, ordered = _order(collection, history, today, window)
+    fallback = bool(why)
+    prev_why, _, _, prev = _order(collection, history, today - dt.timedelta(days=1), window)
+    prev_fallback = bool(prev_why)
     # Places in a ranking made by another rule (recency vs growth) are not comparable.
     before = {} if prev_fallback != fallback else {
         s.paper.id: i for i, s in enumerate(prev, start=1)}
     rows = []
     for position, item in enumerate(ordered[:limit] if limit else ordered, start=1):
         if fallback:
-            extra = [added_words(item.paper, today)]
+            # Only the date the list is ordered by: "added N days ago" on every row would
+            # read as a reason to rank, and there is no ranking.
             published = published_words(item.paper)
-            if published:
-                extra.append(published)
-            reasons = tuple(extra)
+            reasons = (published,) if published else ()
             score = 0.0
         else:
             extra = [added_words(item.paper, today)] if item.boost else []
@@ -264,7 +275,7 @@ def rank(collection: Collection, history: History, today: dt.date, window: str =
             growth=tuple(sorted(item.grown.items())) if not fallback else (),
             boost=item.boost if not fallback else 0.0))
     return Ranking(window=window, today=today, data_date=data_date, fallback=fallback,
-                   explanation=explanation, rows=tuple(rows))
+                   explanation=explanation, rows=tuple(rows), why=why)
 
 
 def rankings_json(rankings: Sequence[Ranking]) -> dict[str, Any]:

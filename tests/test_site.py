@@ -195,7 +195,7 @@ def test_framed_paper_pages_change_no_byte(tmp_path: Path, caplog):
     _same_trees(fast / "site", site)
     index = json.loads((site / "search" / "search_index.json").read_text("utf-8"))
     record = next(d for d in index["docs"] if d["location"] == "papers/trojanstego/")
-    assert "Dominik Meier" in record["text"] and "arXiv 2505.20118" in record["text"]
+    assert "Dominik Meier" in record["title"] and "arXiv 2505.20118" in record["text"]
     assert not any(d["location"].startswith("papers/trojanstego/#") for d in index["docs"])
 
 

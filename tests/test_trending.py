@@ -178,20 +178,32 @@ def test_limit_and_unknown_window() -> None:
 
 # --- fallback -------------------------------------------------------------------------------
 
-def test_fallback_with_no_history_ranks_by_recency_and_says_so() -> None:
-    papers = coll(paper("old", added=dt.date(2026, 1, 1), published="2019"),
+def test_fallback_with_no_history_lists_the_newest_by_publication_and_says_so() -> None:
+    papers = coll(paper("old", added=d(-1), published="2019"),
                   paper("new-b", added=d(-2), published="2024-03"),
                   paper("new-a", added=d(-2), published="2024-03-05"),
+                  paper("newest", added=dt.date(2026, 1, 1), published="2025-01"),
                   paper("future", added=d(3)))
     r = rank(papers, History(), T, "week")
     assert r.fallback and r.data_date is None
-    assert r.explanation == ("No popularity data yet: ranked by date added, then date "
-                             "published.")
-    assert ids(r) == ["new-a", "new-b", "old"]  # not yet added papers are left out
-    assert r.rows[0].reasons == ("added 2 days ago", "published 5 March 2024")
-    assert r.rows[2].reasons == ("added 353 days ago", "published 2019")
+    assert r.explanation == ("No popularity data yet: showing the newest papers by "
+                             "publication date instead of a ranking.")
+    # By publication date, not by date added ("old" joined the list yesterday); a month
+    # ("2024-03") sorts by its first day; not yet added papers are left out.
+    assert ids(r) == ["newest", "new-a", "new-b", "old"]
+    assert [row.reasons for row in r.rows] == [
+        ("published January 2025",), ("published 5 March 2024",), ("published March 2024",),
+        ("published 2019",)]
+    assert not any("added" in reason for row in r.rows for reason in row.reasons)
     assert all(row.score == 0 for row in r.rows)
-    assert [row.movement for row in r.rows] == ["same", "same", "same"]
+    assert [row.movement for row in r.rows] == ["same"] * 4
+
+
+def test_fallback_ties_on_publication_go_to_the_newer_addition_then_id() -> None:
+    papers = coll(paper("b", added=d(-5), published="2024"), paper("a", added=d(-5),
+                                                                   published="2024"),
+                  paper("c", added=d(-1), published="2024"))
+    assert ids(rank(papers, History(), T, "week")) == ["c", "a", "b"]
 
 
 def test_fallback_with_one_day_or_no_growth() -> None:
