@@ -56,6 +56,7 @@ class _ProgressLine:
         self.stream = stream
         self.tty = stream.isatty()
         self.current = ""
+        self.announced: set[str] = set()
 
     def __call__(self, name: str, done: int, total: int) -> None:
         if self.tty:
@@ -66,11 +67,11 @@ class _ProgressLine:
             if done >= total:
                 self.stream.write("\n")
             self.stream.flush()
-        elif done >= total or name != self.current:
-            if done >= total:
-                print(f"{name}: {done}/{total} done", file=self.stream)
-            else:
-                print(f"{name}: fetching {total} papers", file=self.stream)
+        elif done >= total:
+            print(f"{name}: {done}/{total} done", file=self.stream)
+        elif name not in self.announced:  # providers run side by side: once each
+            print(f"{name}: fetching {total} papers", file=self.stream)
+        self.announced.add(name)
         self.current = name
 
 

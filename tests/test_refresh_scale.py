@@ -463,3 +463,20 @@ def test_default_budget_fits_the_publish_job(workflow: str) -> None:
     budget = float(match.group(1)) if match else DEFAULT_BUDGET_MINUTES
     assert budget + 10 <= job["timeout-minutes"]
     assert math.isclose(DEFAULT_BUDGET_MINUTES, 20.0)  # the number docs/fork.md states
+
+
+def test_progress_of_providers_side_by_side_is_announced_once_each() -> None:
+    """Interleaved progress of two providers (not a terminal): one "fetching" line and one
+    "done" line each, not a line every time the other one reports."""
+    import io
+
+    from generator.trending_cli import _ProgressLine
+
+    stream = io.StringIO()
+    line = _ProgressLine(stream)
+    for done in range(1, 4):
+        line("hugging-face", done, 3)
+        line("github", done, 3)
+    assert stream.getvalue().splitlines() == [
+        "hugging-face: fetching 3 papers", "github: fetching 3 papers",
+        "hugging-face: 3/3 done", "github: 3/3 done"]
