@@ -163,8 +163,14 @@ class PaperPages:
         #: canonical URL, absolute path and date of each page rendered (for the sitemap)
         self.urls: dict[str, tuple[str | None, str | None, str]] = {}
         self.exact_urls = False  #: a File and Page per paper, if the shortcut differs
-        if pages:
-            self._check(pages[0], pages[-1])
+        # Each folder's pages (papers/*, authors/*) are alike: a frame must reproduce the
+        # first and the last of each (another URL) exactly.
+        groups: dict[str, list[Page]] = {}
+        for page in pages:
+            groups.setdefault(page.url.split("/", 1)[0], []).append(page)
+        for group in groups.values():
+            if not self.reason:
+                self._check(group[0], group[-1])
 
     def mkdocs_page(self, page: Page) -> MkPage:
         """The MkDocs page object this page would have had (URLs computed by MkDocs)."""

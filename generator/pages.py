@@ -11,8 +11,11 @@ base path.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import math
 import posixpath
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,6 +26,7 @@ from typing import Any
 
 import jinja2
 from markupsafe import Markup
+from slugify import slugify
 
 from . import bibtex, digest, feeds, trending
 from .config import SiteConfig
@@ -60,6 +64,10 @@ class Page:
     #: can render them in whichever process writes them.
     made: tuple[str, str | None] | None = None
     make: Callable[[], tuple[str, str | None]] | None = field(default=None, repr=False)
+    #: Written like a paper page, through the checked frame (``paper_pages: fast``) instead
+    #: of MkDocs' per-page pipeline: an author page is, like a paper page, out of the
+    #: navigation, two folders deep and one of thousands alike.
+    frame: bool = False
 
     def _made(self) -> tuple[str, str | None]:
         if self.made is None:
@@ -82,6 +90,11 @@ class Page:
         return self.search is not None
 
     @property
+    def framed(self) -> bool:
+        """Written through the frame in ``paper_pages: fast`` (paper and author pages)."""
+        return self.frame or self.is_paper
+
+    @property
     def text(self) -> str:
         """Everything the page carries: front matter, Markdown and HTML body."""
         return self.markdown + (self.html or "")
@@ -89,9 +102,9 @@ class Page:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Page) and (
             (self.path, self.url, self.title, self.markdown, self.source, self.in_nav,
-             self.search, self.meta, self._made()) ==
+             self.search, self.meta, self.frame, self._made()) ==
             (other.path, other.url, other.title, other.markdown, other.source, other.in_nav,
-             other.search, other.meta, other._made()))
+             other.search, other.meta, other.frame, other._made()))
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -163,6 +176,7 @@ def _rank(collection: Collection, history: trending.History, today: dt.date,
 #: Paper pages and cards of the previous build, by everything they were made from.
 _PAPER_PAGES: dict[Any, Page] = {}
 _LISTINGS: dict[Any, Page] = {}
+_AUTHOR_PAGES: dict[Any, Page] = {}
 _CARDS: dict[Any, Markup] = {}
 
 
@@ -216,6 +230,7 @@ class _Builder:
     feed_link_cache: dict[Any, str] = field(default_factory=dict)
     paper_pages: dict[Any, Page] = field(default_factory=dict)
     listing_pages: dict[Any, Page] = field(default_factory=dict)
+    author_page_cache: dict[Any, Page] = field(default_factory=dict)
 
     # -- helpers for templates -------------------------------------------------------------
     def links(self) -> dict[str, Any]:
@@ -231,6 +246,7 @@ class _Builder:
             "paper_url": lambda pid: to(f"papers/{pid}/"),
             "category_url": lambda slug: to(f"categories/{slug}/"),
             "tag_url": lambda slug: to(f"tags/{slug}/"),
+            "author_url": lambda name: to(f"authors/{author_slug(name)}/"),
             "card_html": self.card,
         }
 
@@ -244,16 +260,18 @@ class _Builder:
                 self.collection, self.config, url, kind, slug)
         return links
 
-    def card(self, paper: Paper) -> Markup:
-        """A paper's card (the ``card`` macro of _macros.html.j2), rendered once per build."""
-        key = (paper, self.inputs)
+    def card(self, paper: Paper, omit: str | None = None) -> Markup:
+        """A paper's card (the ``card`` macro of _macros.html.j2), rendered once per build
+        for each chip it leaves out (``omit``: ``"category:<slug>"`` or ``"tag:<slug>"``,
+        the listing it is shown on)."""
+        key = (paper, omit, self.inputs)
         html = self.cards.get(key) or _CARDS.get(key)
         if html is None:
             if self.card_macro is None:
                 module = self.env.get_template("_macros.html.j2").make_module(
                     self.context(""))
                 self.card_macro = module.card
-            html = Markup(self.card_macro(paper))
+            html = Markup(self.card_macro(paper, omit=omit))
         self.cards[key] = html
         return html
 
@@ -270,7 +288,7 @@ class _Builder:
             slug: str | None = None, meta: dict[str, Any] | None = None,
             in_nav: bool = False, source: str | None = None,
             head: Callable[[], str] | None = None, search: dict[str, str] | None = None,
-            lazy: bool = False, **values: Any) -> None:
+            lazy: bool = False, frame: bool = False, **values: Any) -> None:
         """Add a page; ``lazy``: its head and body are rendered when first used. ``values``
         may hold callables, called then (parts only the body needs)."""
         url = url_of(path)
@@ -287,13 +305,13 @@ class _Builder:
         if lazy:
             assert html_body, "only HTML bodies can wait: a Markdown body is part of the source"
             self.pages.append(Page(path, url, title, markdown, source, in_nav, search,
-                                   page_meta_, make=make))
+                                   page_meta_, make=make, frame=frame))
             return
         extra, body = make()
         if not html_body:
             markdown += body
         self.pages.append(Page(path, url, title, markdown, source, in_nav, search, page_meta_,
-                               made=(extra, body if html_body else None)))
+                               made=(extra, body if html_body else None), frame=frame))
 
     # -- pages ------------------------------------------------------------------------------
     def home(self) -> None:
@@ -359,7 +377,8 @@ class _Builder:
                      meta={**LISTING, "template": "reading-list-paper.html"},
                      kind=kind, heading=title,
                      description=description, papers=chunk, count=len(papers), pager=pager,
-                     first=(number - 1) * size)
+                     first=(number - 1) * size,
+                     omit=("category:" if kind == "categories" else "tag:") + slug)
             self.listing_pages[key] = self.pages[-1]
 
     def indexes(self) -> None:
@@ -371,7 +390,7 @@ class _Builder:
                          c.by_category.get(cat.slug, ()))
         used = [t for t in c.taxonomy.tags if c.by_tag.get(t.slug)]
         self.add("tags/index.md", "Tags", "tags.html.j2", in_nav=True, meta=LISTING,
-                 used_tags=used)
+                 used_tags=used, tag_index=tag_index(c))
         for tag in used:
             self.listing("tags", tag.slug, tag.title, tag.description, c.by_tag[tag.slug])
 
@@ -402,6 +421,67 @@ class _Builder:
     def subscribe(self) -> None:
         self.add("subscribe/index.md", "Subscribe", "subscribe.md.j2", in_nav=True,
                  **feeds.subscribe_context(self.collection, self.config))
+
+    # -- browsing: every paper, authors (issue 15.4) ----------------------------------------
+    def all_papers(self) -> None:
+        """``/papers/``: every paper, newest additions first, paginated like a category;
+        browse.js sorts and filters the whole list from ``papers/index.json``."""
+        c = self.collection
+        papers = c.newest
+        size = max(1, self.config.page_size)
+        chunks = [papers[i:i + size] for i in range(0, len(papers), size)] or [()]
+        facets = browse_facets(c)
+        for number, chunk in enumerate(chunks, start=1):
+            url = "papers/" if number == 1 else f"papers/page/{number}/"
+            self.add(url + "index.md", "All papers" if number == 1
+                     else f"All papers (page {number})", "papers.html.j2",
+                     in_nav=number == 1, meta=_listing_meta(url),
+                     papers=chunk, count=len(papers), facets=facets,
+                     pager=_pager("papers/", number, len(chunks)),
+                     trending=not self.rankings[self.config.trending_default].fallback)
+
+    def authors_index(self, authors: Sequence[Author]) -> None:
+        """``/authors/``: every author by surname, in pages of ten listings' worth."""
+        ordered = sorted(authors, key=lambda a: a.sort_key)
+        size = max(1, self.config.page_size) * 10
+        chunks = [ordered[i:i + size] for i in range(0, len(ordered), size)] or [[]]
+        for number, chunk in enumerate(chunks, start=1):
+            url = "authors/" if number == 1 else f"authors/page/{number}/"
+            groups: dict[str, list[Author]] = {}
+            for author in chunk:
+                groups.setdefault(author.letter, []).append(author)
+            self.add(url + "index.md", "Authors" if number == 1 else
+                     f"Authors (page {number})", "authors.html.j2", meta=_listing_meta(url),
+                     groups=list(groups.items()), count=len(ordered),
+                     pager=_pager("authors/", number, len(chunks)),
+                     span=(chunk[0].surname, chunk[-1].surname) if chunk else None)
+
+    def author_pages(self, authors: Sequence[Author]) -> None:
+        """One page per author (more when paginated). The first page of each is written
+        through the paper pages' frame and rendered when written (``lazy``): thousands of
+        small pages, each costing what a paper page costs."""
+        size = max(1, self.config.page_size)
+        for author in authors:
+            chunks = [author.papers[i:i + size] for i in range(0, len(author.papers), size)]
+            base = f"authors/{author.slug}/"
+            for number, chunk in enumerate(chunks, start=1):
+                url = base if number == 1 else f"{base}page/{number}/"
+                title = author.name if number == 1 else f"{author.name} (page {number})"
+                key = (url, author, tuple(chunk), len(chunks), self.inputs)
+                cached = _AUTHOR_PAGES.get(key)
+                if cached is None:
+                    count = len(author.papers)
+                    description = (f"{count} paper{'' if count == 1 else 's'} by "
+                                   f"{author.name} in {self.config.site_name}.")
+                    self.add(url + "index.md", title, "author.html.j2",
+                             meta={**LISTING, "template": "reading-list-paper.html",
+                                   "description": escape(description, quote=True)},
+                             lazy=True, frame=number == 1, author=author, papers=chunk,
+                             pager=_pager(base, number, len(chunks)))
+                    cached = self.pages[-1]
+                else:
+                    self.pages.append(cached)
+                self.author_page_cache[key] = cached
 
 
 def feed_links(collection: Collection, config: SiteConfig, here: str, kind: str,
@@ -725,6 +805,182 @@ def _related_map(collection: Collection) -> dict[str, tuple[str, ...]]:
 
     return related_map(collection, k=RELATED_COUNT)
 
+# -- browsing: authors, the list of every paper, the tags index (issue 15.4) -----------------
+
+#: Name endings that are not a surname ("Jr.", "III"): the surname is the word before them.
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "v", "phd"})
+
+
+@lru_cache(maxsize=1 << 16)
+def author_slug(name: str) -> str:
+    """The URL slug of an author's page: python-slugify of the name (so "Paul Röttger" and
+    "Paul Rottger" share ``paul-rottger``, one page listing both spellings). A name that
+    slugifies to nothing (only punctuation) gets ``author-`` and a hash of the name: stable,
+    and never the slug of a real name."""
+    slug = slugify(name, max_length=80, word_boundary=True)
+    if slug:
+        return slug
+    return "author-" + hashlib.blake2b(name.encode("utf-8"), digest_size=5).hexdigest()
+
+
+def _surname(name: str) -> str:
+    """The last word of a name that is not a suffix: "surname-ish" (a name written family
+    name first sorts by its given name; a list cannot tell the two apart)."""
+    words = [w for w in name.replace(",", " ").split() if w]
+    while len(words) > 1 and words[-1].rstrip(".").casefold() in _SUFFIXES:
+        words.pop()
+    return words[-1] if words else name
+
+
+@dataclass(frozen=True)
+class Author:
+    """Everyone who slugs to one page: the spellings found in the entries, the most used
+    first (then alphabetical), and their papers, newest publication first."""
+
+    slug: str
+    names: tuple[str, ...]
+    papers: tuple[Paper, ...]
+
+    @property
+    def name(self) -> str:
+        return self.names[0]
+
+    @property
+    def surname(self) -> str:
+        return _surname(self.name)
+
+    @property
+    def sort_key(self) -> tuple[str, str, str]:
+        """Surname, then the whole name, each as its slug (accents and case folded, so
+        "Öztürk" sorts with the O's), then the slug itself to break ties."""
+        return (slugify(self.surname) or "~", slugify(self.name) or "~", self.slug)
+
+    @property
+    def letter(self) -> str:
+        """The index heading the author is listed under: the surname's first letter, or
+        "#" for a surname that does not start with a Latin letter once transliterated."""
+        first = self.sort_key[0][:1].upper()
+        return first if "A" <= first <= "Z" else "#"
+
+
+def newest_published_first(paper: Paper) -> tuple[int, int, str]:
+    """Sort key: newest publication first (unknown dates last), then newest addition, id."""
+    published = paper.date_key if paper.published else dt.date.min
+    return (-published.toordinal(), -paper.added.toordinal(), paper.id)
+
+
+def authors_of(collection: Collection) -> tuple[Author, ...]:
+    """Every author of the list, one per slug, in slug order (deterministic)."""
+    spellings: dict[str, dict[str, int]] = {}
+    papers: dict[str, dict[str, Paper]] = {}
+    for paper in collection.papers:
+        for name in paper.authors:
+            slug = author_slug(name)
+            counts = spellings.setdefault(slug, {})
+            counts[name] = counts.get(name, 0) + 1
+            papers.setdefault(slug, {})[paper.id] = paper
+    return tuple(
+        Author(slug, tuple(sorted(spellings[slug], key=lambda n: (-spellings[slug][n], n))),
+               tuple(sorted(papers[slug].values(), key=newest_published_first)))
+        for slug in sorted(spellings))
+
+
+def _listing_meta(url: str) -> dict[str, Any]:
+    """A listing's metadata. Pages below a folder's first level share one rendered sidebar
+    per folder (reading-list-paper.html keys it by the URL's first part, which a folder's
+    own index, one level up, shares with its pages: papers/ with papers/x/)."""
+    return {**LISTING, "template": "reading-list-paper.html"} if url.count("/") > 1 \
+        else LISTING
+
+
+def _pager(base: str, number: int, total: int) -> dict[str, Any]:
+    """Page ``number`` of ``total`` under ``base``, as listing.html.j2 reads it."""
+    return {"number": number, "total": total,
+            "prev": None if number == 1 else
+            (base if number == 2 else f"{base}page/{number - 1}/"),
+            "next": f"{base}page/{number + 1}/" if number < total else None}
+
+
+_YEAR_AT_END = re.compile(r"[\s,'’]*(?:19|20)\d\d$")
+
+
+def venue_series(venue: str) -> str:
+    """A venue without its year ("NeurIPS 2024" -> "NeurIPS"): the browse filter offers a
+    venue across years, and the year filter narrows it."""
+    return _YEAR_AT_END.sub("", venue).strip() or venue
+
+
+def _title_key(title: str) -> tuple[str, str]:
+    return (title.casefold(), title)
+
+
+def browse_facets(collection: Collection) -> dict[str, list[tuple[str, str]]]:
+    """The values /papers/ filters by, as (value, label) pairs in the order they are
+    offered: years newest first, venues and tags by name, categories as the taxonomy
+    orders them (only those with papers)."""
+    taxonomy = collection.taxonomy
+    years = sorted({p.year for p in collection.papers if p.year}, reverse=True)
+    venues = sorted({venue_series(p.venue) for p in collection.papers if p.venue},
+                    key=_title_key)
+    return {
+        "year": [(str(y), str(y)) for y in years],
+        "venue": [(v, v) for v in venues],
+        "category": [(c.slug, c.title) for c in taxonomy.categories
+                     if collection.by_category.get(c.slug)],
+        "tag": [(t.slug, t.title) for t in sorted(taxonomy.tags, key=lambda t: _title_key(
+            t.title)) if collection.by_tag.get(t.slug)],
+    }
+
+
+def tag_index(collection: Collection) -> list[tuple[Any, int, int]]:
+    """The tags index: (tag, paper count, size 1-4) for every tag with papers, ordered by
+    the title shown (case folded), not by slug. The size grows with the logarithm of the
+    count, so a tag with ten times the papers of another is visibly bigger, not ten times."""
+    used = [(t, len(collection.by_tag[t.slug])) for t in collection.taxonomy.tags
+            if collection.by_tag.get(t.slug)]
+    if not used:
+        return []
+    top = math.log(max(n for _, n in used))
+    out = []
+    for tag, count in sorted(used, key=lambda item: _title_key(item[0].title)):
+        size = 1 + (round(3 * math.log(count) / top) if top else 0)
+        out.append((tag, count, size))
+    return out
+
+
+def papers_index_json(collection: Collection, ranking: trending.Ranking) -> bytes:
+    """``papers/index.json``: what /papers/ sorts and filters by, compact (docs/data.md).
+
+    One row per paper, newest addition first: the first three authors with the number of
+    the others (a row shows "A, B, C et al."), each author's page slug in ``author_slugs``,
+    categories and tags as indexes into the lists at the top, the trending rank (null
+    when unranked or when there is no popularity data)."""
+    taxonomy = collection.taxonomy
+    categories = [c.slug for c in taxonomy.categories]
+    tags = [t.slug for t in taxonomy.tags]
+    cat_at = {slug: i for i, slug in enumerate(categories)}
+    tag_at = {slug: i for i, slug in enumerate(tags)}
+    ranks = {} if ranking.fallback else {row.paper_id: row.rank for row in ranking.rows}
+    slugs: dict[str, str] = {}
+    rows = []
+    for p in collection.newest:
+        shown = list(p.authors[:3])
+        for name in shown:
+            slugs[name] = author_slug(name)
+        rows.append({
+            "id": p.id, "title": p.title, "authors": shown,
+            "more": len(p.authors) - len(shown) + (1 if p.authors_incomplete else 0),
+            "year": p.year, "venue": p.venue, "category": cat_at[p.category],
+            "tags": [tag_at[t] for t in p.tags],
+            "added": p.added.isoformat(), "published": p.published.iso if p.published else None,
+            "rank": ranks.get(p.id),
+        })
+    doc = {"version": 1, "count": len(rows), "window": ranking.window,
+           "categories": [[c.slug, c.title] for c in taxonomy.categories],
+           "tags": [[t.slug, t.title] for t in taxonomy.tags],
+           "author_slugs": dict(sorted(slugs.items())), "papers": rows}
+    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
 
 def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
                    history: trending.History | None = None,
@@ -745,14 +1001,20 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
                                              template_signature(env))),
                        stars=code_stars(collection, history, today))
 
+    authors = authors_of(collection)
+
     def listings_and_files() -> tuple[list[Page], dict[str, bytes]]:
         start = len(builder.pages)
         builder.indexes()
+        builder.all_papers()
+        builder.authors_index(authors)
         listings = builder.pages[start:]
         del builder.pages[start:]
         files = data_files(collection, config, today, list(rankings.values()),
                            digest.digest_rankings(collection, history, config, today))
-        return listings, files
+        files["papers/index.json"] = papers_index_json(
+            collection, rankings[config.trending_default])
+        return listings, dict(sorted(files.items()))
 
     job = (runner or Inline)(listings_and_files)
     try:
@@ -762,6 +1024,7 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
         builder.home()
         for paper in collection.papers:
             builder.paper(paper)
+        builder.author_pages(authors)
         builder.trending_pages()
         builder.subscribe()
         builder.saved()
@@ -777,6 +1040,8 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
     _PAPER_PAGES.update(builder.paper_pages)
     _LISTINGS.clear()
     _LISTINGS.update(builder.listing_pages)
+    _AUTHOR_PAGES.clear()
+    _AUTHOR_PAGES.update(builder.author_page_cache)
     _CARDS.clear()
     _CARDS.update(builder.cards)
     return PageSet(tuple(sorted(builder.pages, key=lambda p: p.path)), files)

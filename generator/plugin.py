@@ -293,7 +293,7 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         self.search_records = [page.search for page in pageset.pages if page.search]
         fast = self.config.paper_pages == "fast"
         for page in pageset.pages:
-            if fast and page.is_paper:
+            if fast and page.framed:  # paper and author pages
                 paper = _PaperFile.generated(config, page.path, content=b"")
                 paper.dest_uri = page.path[:-len(".md")] + ".html"  # index.md -> index.html
                 paper.paper_page = page
