@@ -16,6 +16,7 @@ import json
 import math
 import posixpath
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -140,7 +141,7 @@ def _env_for(paths: tuple[str, ...]) -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(text=text_html, note=note_html, short_authors=short_authors,
-                       all_authors=all_authors, excerpt=excerpt)
+                       all_authors=all_authors, excerpt=excerpt, date=display_date)
     return env
 
 
@@ -287,7 +288,7 @@ class _Builder:
     def add(self, path: str, title: str, template: str, *, head_kind: str = "page",
             slug: str | None = None, meta: dict[str, Any] | None = None,
             in_nav: bool = False, source: str | None = None,
-            head: Callable[[], str] | None = None, search: dict[str, str] | None = None,
+            head: Callable[[], str] | None = None, search: dict[str, Any] | None = None,
             lazy: bool = False, frame: bool = False, **values: Any) -> None:
         """Add a page; ``lazy``: its head and body are rendered when first used. ``values``
         may hold callables, called then (parts only the body needs)."""
@@ -498,14 +499,65 @@ def feed_links(collection: Collection, config: SiteConfig, here: str, kind: str,
 
 def summary(paper: Paper) -> str:
     """The first 300 characters of the abstract, for descriptions and cards in other sites;
-    without an abstract, who wrote the paper and where it appeared."""
+    without an abstract, who wrote the paper and where it appeared. Math is written as text
+    (``$(\\epsilon,\\delta)$`` becomes ``(ε,δ)``): these places show no rendered math."""
     if paper.abstract:
-        return excerpt(plain_text(paper.abstract), 300)
+        return excerpt(math_text(paper.abstract), 300)
     byline = ", ".join(paper.authors[:3]) + (" et al." if len(paper.authors) > 3
                                               or paper.authors_incomplete else "")
-    facts = [plain_text(paper.title), byline, paper.venue or "",
+    facts = [math_text(paper.title), byline, paper.venue or "",
              str(paper.year) if paper.year else ""]
     return excerpt(". ".join(f for f in facts if f), 300)
+
+
+def math_text(text: str) -> str:
+    """Entry text with each ``$...$`` span (the spans pages render with KaTeX) written as
+    readable Unicode instead of TeX: commands become symbols or go (``\\mathbb{R}`` is
+    ``R``, ``\\sqrt{n}`` is ``√(n)``), braces and backslashes go; ``\\$`` is ``$``."""
+    from .render import _MATH  # the one definition of what counts as math
+
+    out: list[str] = []
+    pos = 0
+    for match in _MATH.finditer(text):
+        out += [plain_text(text[pos:match.start()]), _tex_text(match.group(1))]
+        pos = match.end()
+    out.append(plain_text(text[pos:]))
+    return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def _tex_text(tex: str) -> str:
+    import re
+    import unicodedata
+
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    try:
+        text = LatexNodes2Text(math_mode="text").latex_to_text(tex)
+    except Exception:  # any parser failure (deep nesting too): drop the commands below
+        text = tex
+    # NFKC turns math alphabets (the 𝐖 of \\mathbf{W}) into plain letters; whatever the
+    # parser left of TeX (an unknown command, a stray brace) is dropped.
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"\\[A-Za-z]+\*?|\\(?![A-Za-z])|[{}]", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def display_date(value: dt.date | Any) -> str:
+    """The one way pages show a date: ``2 December 2026``; a date known only to the month
+    or the year (an entry's ``published``) as ``May 2025`` or ``2025``. Machine-readable
+    places keep ISO dates (``<time datetime>``, data files) and feeds RFC 822.
+    Locale-independent: month names are English whatever the build machine's locale."""
+    if isinstance(value, dt.date):
+        return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+    year, month, day = value.year, getattr(value, "month", None), getattr(value, "day", None)
+    if month and day:
+        return f"{day} {_MONTHS[month - 1]} {year}"
+    return f"{_MONTHS[month - 1]} {year}" if month else str(year)
 
 
 def paper_head(paper: Paper, config: SiteConfig, url: str) -> str:
@@ -793,18 +845,6 @@ def taxonomy_redirects(collection: Collection, config: SiteConfig) -> dict[str, 
                         bibtex.bibliography(papers[item.slug]).encode()
     return files
 
-
-EMPTY_SITEMAP = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
-                 b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>\n')
-
-
-def _related_map(collection: Collection) -> dict[str, tuple[str, ...]]:
-    # Imported here: NumPy and SciPy take a fifth of a second to load, which a build spends
-    # on the second core's time (while the runner makes listings and data files).
-    from .related import related_map
-
-    return related_map(collection, k=RELATED_COUNT)
-
 # -- browsing: authors, the list of every paper, the tags index (issue 15.4) -----------------
 
 #: Name endings that are not a surname ("Jr.", "III"): the surname is the word before them.
@@ -948,38 +988,63 @@ def tag_index(collection: Collection) -> list[tuple[Any, int, int]]:
     return out
 
 
-def papers_index_json(collection: Collection, ranking: trending.Ranking) -> bytes:
-    """``papers/index.json``: what /papers/ sorts and filters by, compact (docs/data.md).
+def simple_slug(name: str) -> str:
+    """The slug browse.js computes for a name (accents dropped, lower case, runs of anything
+    else one hyphen): papers/index.json lists an author's slug only where python-slugify
+    says otherwise (ß, Ø, CJK, long names), which keeps the file small."""
+    text = _COMBINING.sub("", unicodedata.normalize("NFKD", name)).lower()
+    return _NOT_SLUG.sub("-", text).strip("-")
 
-    One row per paper, newest addition first: the first three authors with the number of
-    the others (a row shows "A, B, C et al."), each author's page slug in ``author_slugs``,
-    categories and tags as indexes into the lists at the top, the trending rank (null
-    when unranked or when there is no popularity data)."""
+
+_COMBINING = re.compile("[\u0300-\u036f]")
+_NOT_SLUG = re.compile("[^a-z0-9]+")
+
+
+def papers_index_json(collection: Collection, ranking: trending.Ranking) -> bytes:
+    """``papers/index.json``: what /papers/ sorts and filters by (docs/data.md).
+
+    Column by column (one list per field, a paper's values at the same position in each),
+    newest addition first: as rows of objects the keys alone were a third of the gzipped
+    file. Each paper's first three authors, with the number of the others (a row shows
+    "A, B, C et al."); categories and tags as indexes into the lists at the top; the
+    trending rank (null when unranked or when there is no popularity data)."""
     taxonomy = collection.taxonomy
-    categories = [c.slug for c in taxonomy.categories]
-    tags = [t.slug for t in taxonomy.tags]
-    cat_at = {slug: i for i, slug in enumerate(categories)}
-    tag_at = {slug: i for i, slug in enumerate(tags)}
+    cat_at = {c.slug: i for i, c in enumerate(taxonomy.categories)}
+    tag_at = {t.slug: i for i, t in enumerate(taxonomy.tags)}
     ranks = {} if ranking.fallback else {row.paper_id: row.rank for row in ranking.rows}
-    slugs: dict[str, str] = {}
-    rows = []
-    for p in collection.newest:
-        shown = list(p.authors[:3])
-        for name in shown:
-            slugs[name] = author_slug(name)
-        rows.append({
-            "id": p.id, "title": p.title, "authors": shown,
-            "more": len(p.authors) - len(shown) + (1 if p.authors_incomplete else 0),
-            "year": p.year, "venue": p.venue, "category": cat_at[p.category],
-            "tags": [tag_at[t] for t in p.tags],
-            "added": p.added.isoformat(), "published": p.published.iso if p.published else None,
-            "rank": ranks.get(p.id),
-        })
-    doc = {"version": 1, "count": len(rows), "window": ranking.window,
+    papers = collection.newest
+    authors = [list(p.authors[:3]) for p in papers]
+    slugs = {name: author_slug(name) for names in authors for name in names}
+    columns = {
+        "id": [p.id for p in papers], "title": [p.title for p in papers],
+        "authors": authors,
+        "more": [len(p.authors) - len(shown) + (1 if p.authors_incomplete else 0)
+                 for p, shown in zip(papers, authors, strict=True)],
+        "published": [p.published.iso if p.published else None for p in papers],
+        "venue": [p.venue for p in papers],
+        "category": [cat_at[p.category] for p in papers],
+        "tags": [[tag_at[t] for t in p.tags] for p in papers],
+        "rank": [ranks.get(p.id) for p in papers],
+    }
+    doc = {"version": 1, "count": len(papers), "window": ranking.window,
            "categories": [[c.slug, c.title] for c in taxonomy.categories],
            "tags": [[t.slug, t.title] for t in taxonomy.tags],
-           "author_slugs": dict(sorted(slugs.items())), "papers": rows}
+           "author_slugs": {name: slug for name, slug in sorted(slugs.items())
+                            if slug != simple_slug(name)},
+           "papers": columns}
     return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+EMPTY_SITEMAP = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
+                 b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>\n')
+
+
+def _related_map(collection: Collection) -> dict[str, tuple[str, ...]]:
+    # Imported here: NumPy and SciPy take a fifth of a second to load, which a build spends
+    # on the second core's time (while the runner makes listings and data files).
+    from .related import related_map
+
+    return related_map(collection, k=RELATED_COUNT)
 
 
 def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,

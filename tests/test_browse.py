@@ -22,6 +22,7 @@ from generator.pages import (
     browse_facets,
     build_page_set,
     papers_index_json,
+    simple_slug,
     tag_index,
     venue_series,
 )
@@ -209,17 +210,29 @@ def test_browse_facets_and_index_json(small):
     assert [v for v, _ in facets["tag"]] == ["b-alpha", "c-mid", "a-zeta"]
     ranking = trending.rank(small, trending.load_history_or_empty(None), TODAY, "week")
     doc = json.loads(papers_index_json(small, ranking))
-    assert doc["count"] == 5 and [p["id"] for p in doc["papers"]] == [
-        "four", "two", "three", "one", "five"]
-    two = doc["papers"][1]
-    assert two["authors"] == ["Paul Rottger", "Grace Hopper Jr."] and two["more"] == 0
-    assert doc["categories"][two["category"]][0] == "covert"
-    assert [doc["tags"][i][0] for i in two["tags"]] == ["b-alpha"]
-    assert doc["author_slugs"]["Paul Rottger"] == "paul-rottger"
-    assert (two["year"], two["venue"], two["added"], two["published"]) == (
-        2025, "NeurIPS 2024", "2026-11-20", "2025-01")
+    columns = doc["papers"]
+    # One list per field, newest additions first (the order of the page without a view).
+    assert doc["count"] == 5 and columns["id"] == ["four", "two", "three", "one", "five"]
+    assert {len(v) for v in columns.values()} == {5}
+    assert columns["authors"][1] == ["Paul Rottger", "Grace Hopper Jr."]
+    assert columns["more"][1] == 0
+    assert doc["categories"][columns["category"][1]][0] == "covert"
+    assert [doc["tags"][i][0] for i in columns["tags"][1]] == ["b-alpha"]
+    assert (columns["venue"][1], columns["published"][1]) == ("NeurIPS 2024", "2025-01")
+    # Slugs browse.js can compute itself are left out; the others are listed.
+    assert doc["author_slugs"] == {"—": author_slug("—")}
     # Without popularity data there is no ranking to sort by.
-    assert ranking.fallback and all(p["rank"] is None for p in doc["papers"])
+    assert ranking.fallback and columns["rank"] == [None] * 5
+
+
+def test_only_slugs_the_browser_cannot_compute_are_listed():
+    # browse.js: NFKD, combining marks dropped, lower case, other runs one hyphen.
+    assert simple_slug("Paul Röttger") == author_slug("Paul Röttger") == "paul-rottger"
+    assert simple_slug("Zoë Öztürk") == author_slug("Zoë Öztürk")
+    # python-slugify transliterates more (ß, ø, CJK): those go into author_slugs.
+    assert (simple_slug("Jürgen Großmann"), author_slug("Jürgen Großmann")) == (
+        "jurgen-gro-mann", "jurgen-grossmann")
+    assert simple_slug("李明") == "" and author_slug("李明") == "li-ming"
 
 
 def test_index_json_is_in_the_page_set_and_small():
@@ -227,7 +240,8 @@ def test_index_json_is_in_the_page_set_and_small():
     doc = json.loads(pageset.files["papers/index.json"])
     assert doc["count"] == len(fixture_collection().papers)
     # Hostile text is data in the JSON (browse.js sets it as text), never pre-escaped HTML.
-    assert any("<script>" in name for name in doc["author_slugs"])
+    assert any("<script>" in title for title in doc["papers"]["title"])
+    assert any("<script>" in name for names in doc["papers"]["authors"] for name in names)
 
 
 def test_venue_series_drops_the_year():

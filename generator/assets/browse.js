@@ -101,6 +101,27 @@
     return cache[indexUrl];
   }
 
+  // papers/index.json holds one list per field: one object per paper is easier to sort.
+  function unpack(doc) {
+    var c = doc.papers;
+    doc.rows = c.id.map(function (id, i) {
+      var published = c.published[i];
+      return { id: id, title: c.title[i], authors: c.authors[i], more: c.more[i],
+               published: published, year: published ? parseInt(published.slice(0, 4), 10) : null,
+               venue: c.venue[i], category: c.category[i], tags: c.tags[i], rank: c.rank[i] };
+    });
+    return doc;
+  }
+
+  // An author page's slug: generator.pages.simple_slug, unless the file names another.
+  function authorSlug(name) {
+    if (Object.prototype.hasOwnProperty.call(data.author_slugs, name)) {
+      return data.author_slugs[name];
+    }
+    return name.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  }
+
   function series(venue) {
     return venue.replace(YEAR_AT_END, "").trim() || venue;
   }
@@ -108,7 +129,7 @@
   function compute(view) {
     var cats = data.categories, tags = data.tags;
     var year = view.year ? parseInt(view.year, 10) : null;
-    var found = data.papers.map(function (p, i) { return [p, i]; }).filter(function (pair) {
+    var found = data.rows.map(function (p, i) { return [p, i]; }).filter(function (pair) {
       var p = pair[0];
       if (year !== null && p.year !== year) return false;
       if (view.venue && !(p.venue && series(p.venue) === view.venue)) return false;
@@ -174,7 +195,7 @@
       names.className = "rl-authors";
       p.authors.forEach(function (name, i) {
         if (i) names.append(", ");
-        names.append(link(root.href + "authors/" + data.author_slugs[name] + "/", name));
+        names.append(link(root.href + "authors/" + authorSlug(name) + "/", name));
       });
       if (p.more > 0) names.append(" et al.");
       meta.append(names);
@@ -243,7 +264,7 @@
     status.textContent = "Loading the list of papers…";
     load().then(function (doc) {
       if (ticket !== latest) return;
-      data = doc;
+      data = doc.rows ? doc : unpack(doc);
       matches = compute(view);
       list.replaceChildren();
       shown = 0;
