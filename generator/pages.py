@@ -534,12 +534,12 @@ def _tex_text(tex: str) -> str:
 
     try:
         text = LatexNodes2Text(math_mode="text").latex_to_text(tex)
-    except Exception:  # any parser failure (deep nesting too): drop the commands below
-        text = tex
-    # NFKC turns math alphabets (the 𝐖 of \\mathbf{W}) into plain letters; whatever the
-    # parser left of TeX (an unknown command, a stray brace) is dropped.
+    except Exception:  # any parser failure (deep nesting too): grouping braces go as well
+        text = re.sub(r"(?<!\\)[{}]", "", tex)
+    # NFKC turns math alphabets (the 𝐖 of \\mathbf{W}) into plain letters; whatever is
+    # left of TeX (an unknown command, a lone backslash) is dropped.
     text = unicodedata.normalize("NFKC", text)
-    text = re.sub(r"\\[A-Za-z]+\*?|\\(?![A-Za-z])|[{}]", "", text)
+    text = re.sub(r"\\[A-Za-z]+\*?|\\(?![A-Za-z])", "", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
