@@ -99,3 +99,13 @@ def test_generated_pages_show_dates_one_way(site):
         body = re.sub(r"<(script|pre|code)\b.*?</\1>", " ", body, flags=re.S)
         visible = html.unescape(re.sub(r"<[^>]+>", " ", body))
         assert not iso.search(visible), (page, iso.search(visible))
+
+
+def test_theme_overrides_stay_out_of_the_site(site):
+    """Our template overrides are not published: MkDocs copies every non-template file of a
+    theme folder into the site (a .js partial would have been)."""
+    assert not (site / "partials").exists()
+    assert not (site / "main.html").exists()
+    html_ = (site / "index.html").read_text("utf-8")
+    # The early script is inline, before Material's bundle.
+    assert html_.index("__rlUrl") < html_.index("assets/javascripts/bundle.")
