@@ -217,6 +217,7 @@ def parse_yaml(text: str) -> Located:
 
 
 _CLoader = getattr(yaml, "CSafeLoader", None)
+_GLUED_COMMENT = re.compile(r"[|>][0-9+-]*#")
 
 
 def _fast_compose(text: str) -> yaml.Node | None:
@@ -227,6 +228,9 @@ def _fast_compose(text: str) -> yaml.Node | None:
     """
     # Characters on which libyaml and PyYAML's scanner disagree take the careful path.
     if _CLoader is None or any(ch in text for ch in "\x00\ufeff\t"):
+        return None
+    # libyaml accepts a comment glued to a block scalar header ("|#"); PyYAML refuses it.
+    if _GLUED_COMMENT.search(text):
         return None
     try:
         depth = documents = 0

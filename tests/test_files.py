@@ -193,3 +193,11 @@ def test_load_collection_turns_any_bytes_into_entries_or_problems(tmp_path_facto
     assert (collection is None) == bool(errors)
     if collection is not None:
         assert [p.id for p in collection.papers] == ["entry"]
+
+
+@pytest.mark.parametrize("text", ["|#", "a: |#\n  x\n", "a: >-#\n  x\n", "a: |2#\n  x\n"])
+def test_a_comment_glued_to_a_block_header_is_refused_on_both_paths(text: str) -> None:
+    # libyaml reads "|#" as a block scalar header and a comment; PyYAML refuses it. Both
+    # paths must give the one answer: the checked parser's error.
+    with pytest.raises(YamlError):
+        parse_yaml(text)
