@@ -192,6 +192,21 @@ def _changed(seen: dict[str, bytes], path: str, content: str | bytes) -> bool:
     return changed
 
 
+def _nav_paths(nav: Any) -> set[str]:
+    """Every page path named in a hand-written ``nav`` (nested sections included)."""
+    found: set[str] = set()
+    items = nav if isinstance(nav, list) else [nav]
+    for item in items:
+        if isinstance(item, str):
+            found.add(item)
+        elif isinstance(item, dict):
+            for value in item.values():
+                found |= _nav_paths(value)
+        elif isinstance(item, list):
+            found |= _nav_paths(item)
+    return found
+
+
 def build_date() -> dt.date:
     """The build's "today" (``reading-list build --date`` sets ``SOURCE_DATE_EPOCH``)."""
     return clock.today()
@@ -292,6 +307,9 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         self.paper_files = []
         self.search_records = [page.search for page in pageset.pages if page.search]
         fast = self.config.paper_pages == "fast"
+        # A hand-written nav that does not name a generated page (a fork's, written before the
+        # page existed) keeps it out of the nav rather than failing the strict build.
+        nav = _nav_paths(config.nav) if config.nav is not None else None
         for page in pageset.pages:
             if fast and page.framed:  # paper and author pages
                 paper = _PaperFile.generated(config, page.path, content=b"")
@@ -300,8 +318,9 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
                 self.paper_files.append(paper)
                 files.append(paper)
                 continue
+            listed = page.in_nav and (nav is None or page.path in nav)
             file = _Generated.generated(config, page.path, content=page.markdown,
-                                        inclusion=InclusionLevel.INCLUDED if page.in_nav
+                                        inclusion=InclusionLevel.INCLUDED if listed
                                         else InclusionLevel.NOT_IN_NAV)
             file.changed = _changed(seen, page.path, page.text + page.head)
             file.edit_uri = page.source  # edit the YAML entry, not a generated page

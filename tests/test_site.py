@@ -450,3 +450,20 @@ def test_hand_written_pages_link_to_paper_pages(tmp_path: Path, mode: str, caplo
     assert build(project, site) == 1
     assert "Traceback" not in capsys.readouterr().err
     assert "Did you mean 'papers/trojanstego/index.md#abstract'?" in caplog.text
+
+
+def test_a_fork_nav_without_new_pages_still_builds(tmp_path: Path):
+    # A fork's hand-written nav predates /papers/ and /saved/: the pages are built, kept out
+    # of its nav, and the strict build passes.
+    project = make_project(tmp_path / "fork")
+    config = project / "mkdocs.yml"
+    text = config.read_text("utf-8")
+    for line in ("  - Papers: papers/index.md\n", "  - Saved: saved/index.md\n"):
+        assert line in text
+        text = text.replace(line, "")
+    config.write_text(text, "utf-8")
+    site = project / "site"
+    assert build(project, site) == 0
+    assert (site / "papers" / "index.html").is_file() and (site / "saved" / "index.html").is_file()
+    home = (site / "index.html").read_text("utf-8")
+    assert 'href="papers/"' not in home.split('<nav class="md-tabs"', 1)[-1].split("</nav>")[0]
