@@ -146,11 +146,26 @@
     return node;
   }
 
+  // papers/index.json stores its papers column by column ({id: [...], title: [...], ...});
+  // papers.json as a list of objects. Either way: a list of objects.
+  function paperList(doc) {
+    var papers = doc && doc.papers;
+    if (Array.isArray(papers)) return papers;
+    if (!papers || typeof papers !== "object" || !Array.isArray(papers.id)) return [];
+    return papers.id.map(function (id, i) {
+      var row = {};
+      Object.keys(papers).forEach(function (key) {
+        if (Array.isArray(papers[key])) row[key] = papers[key][i];
+      });
+      return row;
+    });
+  }
+
   // Rows from the compact papers index (papers/index.json) or, if a site has none, from
   // papers.json: {id: {title, byline}}.
   function rowsFrom(doc) {
     var rows = {};
-    var list = doc && Array.isArray(doc.papers) ? doc.papers : [];
+    var list = paperList(doc);
     list.forEach(function (p) {
       if (!p || typeof p.id !== "string" || !ID_RE.test(p.id)) return;
       var authors = Array.isArray(p.authors) ? p.authors.filter(function (a) {
