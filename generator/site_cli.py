@@ -103,7 +103,14 @@ def _build_into(config, final: Path) -> bool:
     try:
         try:
             config["site_dir"] = str(staging)
-            build(config)
+            # As `mkdocs build` does: MkDocs keeps plugin instances for the whole process
+            # (for serve's rebuilds), so a build after a serve in the same process must say
+            # it is a build, or the plugin would carry on in serve mode.
+            config.plugins.on_startup(command="build", dirty=False)
+            try:
+                build(config)
+            finally:
+                config.plugins.on_shutdown()
         except BaseException:
             if os.getpid() != parent:  # the plugin's second rendering process (fork):
                 os._exit(1)  # only the parent may touch the staging folder

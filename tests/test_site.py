@@ -467,3 +467,18 @@ def test_a_fork_nav_without_new_pages_still_builds(tmp_path: Path):
     assert (site / "papers" / "index.html").is_file() and (site / "saved" / "index.html").is_file()
     home = (site / "index.html").read_text("utf-8")
     assert 'href="papers/"' not in home.split('<nav class="md-tabs"', 1)[-1].split("</nav>")[0]
+
+
+def test_a_build_after_serve_in_one_process_is_a_build(tmp_path: Path, caplog):
+    # MkDocs keeps plugin instances for the whole process (serve's rebuilds reuse them): a
+    # build after a serve session must not carry on in serve mode (one process, reused
+    # listings), which made the site differ from a fresh build's.
+    from mkdocs.config import load_config
+
+    project = make_project(tmp_path / "p")
+    _with_options(project, "workers: 2")
+    config = load_config(config_file=str(project / "mkdocs.yml"))
+    config.plugins.on_startup(command="serve", dirty=True)
+    with caplog.at_level("INFO"):
+        assert build(project, project / "site") == 0
+    assert "rendering pages in two processes" in caplog.text
