@@ -45,7 +45,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.authoring import dump_entry, make_id  # noqa: E402
+from generator.core.authoring import dump_entry, make_id  # noqa: E402
 
 BUILD_DATE = "2026-12-01"
 SITE_URL = "https://example.org/reading-list/"
@@ -301,7 +301,7 @@ def run_measured(cmd: list[str], cwd: Path) -> Run:
     return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, text)
 
 
-OUR_BUILD = ("import sys; from generator.cli import main; sys.exit(main())",)
+OUR_BUILD = ("import generator.__main__",)
 
 
 def build_ours(project: Path, site: Path) -> Run:

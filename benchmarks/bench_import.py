@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench import synthetic_corpus  # noqa: E402
 from standins import Paper, serve  # noqa: E402
 
-from generator import cli, enrich  # noqa: E402
+from generator.commands import cli, enrich  # noqa: E402
 from generator.sources import metadata  # noqa: E402
 
 DATE = dt.date.today().isoformat()  # the scaffold's example entry is added today

@@ -42,8 +42,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench import BUILD_DATE, synthetic_corpus, write_our_project  # noqa: E402
 from test_signals import FakeApis, Handler  # noqa: E402
 
-from generator import cli  # noqa: E402
-from generator.metrics import DEFAULT_BUDGET_MINUTES, load_history  # noqa: E402
+from generator.commands import cli  # noqa: E402
+from generator.core.metrics import DEFAULT_BUDGET_MINUTES, load_history  # noqa: E402
 from generator.sources import signals  # noqa: E402
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generator.entries import Category, Collection, Paper, Tag, Taxonomy  # noqa: E402
-from generator.related import related_map  # noqa: E402
+from generator.core.entries import Category, Collection, Paper, Tag, Taxonomy  # noqa: E402
+from generator.core.related import related_map  # noqa: E402
 
 VOCAB = 8000
 TOPICS = 12

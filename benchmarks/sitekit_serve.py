@@ -26,7 +26,7 @@ __all__ = ["CHROMIUM", "ROOT", "built_default_list", "launch"]
 def built_default_list(date: str = "2026-11-30") -> Iterator[tuple[str, Path]]:
     """Build the repository's list (mkdocs.yml, docs/, papers/) and serve it on loopback:
     yields the base URL and the site folder."""
-    from generator.cli import main
+    from generator.commands.cli import main
 
     with tempfile.TemporaryDirectory(prefix="rl-pages-") as tmp:
         site = Path(tmp) / "site"

@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.entries import Paper, load_collection  # noqa: E402
-from generator.files import iter_entry_files  # noqa: E402
-from generator.metrics import History, save_history  # noqa: E402
+from generator.core.entries import Paper, load_collection  # noqa: E402
+from generator.core.files import iter_entry_files  # noqa: E402
+from generator.core.metrics import History, save_history  # noqa: E402
 from generator.sources.signals import GitHub  # noqa: E402
 
 SEED = "reading-list-metrics-fixture-1"

@@ -25,7 +25,7 @@ def build(project: Path, site: Path, date: str = "2026-11-30", monkeypatch=None)
     """Run ``reading-list build`` in ``project``; returns the exit code."""
     import os
 
-    from generator.cli import main
+    from generator.commands.cli import main
 
     old = Path.cwd()
     os.chdir(project)

@@ -25,9 +25,9 @@ from test_sources_arxiv import (
 )
 from test_terminal_output import hostile_collection
 
-from generator import add, cli
-from generator.entries import Collection, load_collection
-from generator.files import iter_entry_files
+from generator.commands import add, cli
+from generator.core.entries import Collection, load_collection
+from generator.core.files import iter_entry_files
 from generator.sources import arxiv, crossref
 
 REPO = Path(__file__).resolve().parent.parent
@@ -93,8 +93,8 @@ def test_add_writes_an_entry_that_passes_check_and_builds(project: Path,
     assert paper.tags == ("steganography", "data-exfiltration")
     assert cli.main(["check", "--date", TODAY]) == 0
     # ... and it builds into a page of the site.
-    from generator.config import load_site_config
     from generator.pages import build_page_set
+    from generator.plugin.settings import load_site_config
 
     config = load_site_config(REPO / "mkdocs.yml")
     pages = build_page_set(collection, config, dt.date.fromisoformat(TODAY))

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slugify import slugify
 
-from generator.authoring import FIELD_ORDER, MAX_SLUG, SCHEMA_URL, dump_entry, make_id
-from generator.entries import _BAD_TEXT, ID_RE, Paper, load_collection, normalize_space
-from generator.files import parse_yaml
+from generator.core.authoring import FIELD_ORDER, MAX_SLUG, SCHEMA_URL, dump_entry, make_id
+from generator.core.entries import _BAD_TEXT, ID_RE, Paper, load_collection, normalize_space
+from generator.core.files import parse_yaml
 
 LONG = ("Membership Inference Attacks Against Fine-Tuned Large Language Models Through "
         "Self-Prompt Calibration")

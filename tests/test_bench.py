@@ -37,7 +37,7 @@ def test_corpus_is_deterministic_and_realistic(bench):
 def test_corpus_passes_the_loader(bench, tmp_path):
     import datetime as dt
 
-    from generator.entries import load_collection
+    from generator.core.entries import load_collection
 
     corpus = bench.synthetic_corpus(40)
     project = bench.write_our_project(tmp_path / "p", corpus)

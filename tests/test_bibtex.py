@@ -28,10 +28,10 @@ from hypothesis import strategies as st
 from pybtex.database import parse_string as pybtex_parse
 from sitekit import ROOT, SITE_URL
 
-from generator import bibtex
-from generator.config import SiteConfig
-from generator.entries import ID_RE, Paper, PartialDate, load_collection
-from generator.files import iter_entry_files
+from generator.core import bibtex
+from generator.core.config import SiteConfig
+from generator.core.entries import ID_RE, Paper, PartialDate, load_collection
+from generator.core.files import iter_entry_files
 from generator.pages import build_page_set
 
 TODAY = dt.date(2026, 11, 30)

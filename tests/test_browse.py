@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sitekit import FIXTURE, ROOT, SITE_URL
 
-from generator import trending
-from generator.config import SiteConfig
-from generator.entries import load_collection
-from generator.files import iter_entry_files
+from generator.core import trending
+from generator.core.config import SiteConfig
+from generator.core.entries import load_collection
+from generator.core.files import iter_entry_files
 from generator.pages import (
     author_slug,
     authors_of,

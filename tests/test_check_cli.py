@@ -14,8 +14,8 @@ import pytest
 from conftest import file_bytes
 from test_entries import CASE_FILES, expected_problems, load_case
 
-from generator.cli import main
-from generator.entries import Problem
+from generator.commands.cli import main
+from generator.core.entries import Problem
 
 ROOT = Path(__file__).parent.parent
 LINE_RE = re.compile(r"^[^\s:]+:\d+:\d+: (error|warning): \S.*$")
@@ -139,7 +139,7 @@ def every_case_folder(folder: Path) -> list[tuple[str, int, int, str, str]]:
 def reading_list() -> list[str]:
     """The installed console script (falls back to the module when not on PATH)."""
     script = shutil.which("reading-list")
-    return [script] if script else [sys.executable, "-m", "generator.cli"]
+    return [script] if script else [sys.executable, "-m", "generator"]
 
 
 def test_a_folder_with_every_kind_of_broken_file(papers_dir: Path) -> None:
@@ -179,12 +179,12 @@ def test_shipped_papers_pass(monkeypatch, capsys) -> None:
 
 
 def test_python_m_generator_cli_knows_every_command() -> None:
-    # `python -m generator.cli` runs the file as __main__; the subcommands must still be
+    # `python -m generator.commands.cli` runs the file as __main__; the subcommands must still be
     # there (they register in the importable module).
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "generator.cli", "--help"],
+    out = subprocess.run([sys.executable, "-m", "generator", "--help"],
                          capture_output=True, text=True, check=True).stdout
     for name in ("check", "build", "serve", "add", "new", "trending", "digest"):
         assert name in out, name

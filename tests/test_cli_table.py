@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from generator import cli
+from generator.commands import cli
 
 
 @pytest.mark.parametrize("name", sorted(cli.COMMANDS))
@@ -31,17 +31,17 @@ def test_help_lists_every_command(capsys):
 
 
 def test_check_imports_neither_mkdocs_nor_network_clients():
-    code = ("import sys; import generator.cli as c; c.build_parser(['check']); "
+    code = ("import sys; import generator.commands.cli as c; c.build_parser(['check']); "
             "print(sorted(m for m in sys.modules if m.startswith(('mkdocs', 'generator.'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
-    assert "mkdocs" not in out and "generator.site_cli" not in out
+    assert "mkdocs" not in out and "generator.commands.site" not in out
     assert "generator.sources.http" not in out
 
 
 def test_python_dash_m_runs_every_command():
     for name in ("check", "build", "import", "new"):
-        result = subprocess.run([sys.executable, "-m", "generator.cli", name, "--help"],
+        result = subprocess.run([sys.executable, "-m", "generator", name, "--help"],
                                 capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
         assert "usage: reading-list " + name in result.stdout

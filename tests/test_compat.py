@@ -1,4 +1,4 @@
-"""The private MkDocs and Material APIs the adapter uses (generator/compat.py) still exist
+"""The private MkDocs and Material APIs the adapter uses (generator/plugin/compat.py) still exist
 with the shapes it relies on: an upgrade that moves one fails here, by name, not as a
 wrong page somewhere in a build."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from generator import compat
+from generator.plugin import compat
 
 PACKAGE = Path(__file__).resolve().parent.parent / "generator"
 
@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "generator"
 def test_every_private_api_is_where_we_expect_it():
     found = compat.problems()
     assert found == [], (f"with {compat.versions()}: " + "; ".join(found)
-                         + " -- update generator/compat.py")
+                         + " -- update generator/plugin/compat.py")
 
 
 def test_private_mkdocs_and_material_names_are_used_only_in_compat():

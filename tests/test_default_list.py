@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import TODAY
 
-from generator.config import SiteConfig
-from generator.entries import Collection, Problem, load_collection
-from generator.files import iter_entry_files, load_yaml
+from generator.core.config import SiteConfig
+from generator.core.entries import Collection, Problem, load_collection
+from generator.core.files import iter_entry_files, load_yaml
 from generator.pages import taxonomy_redirects
 
 ROOT = Path(__file__).resolve().parent.parent

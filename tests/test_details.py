@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sitekit import build, make_project
 
-from generator.entries import PartialDate
+from generator.core.entries import PartialDate
 from generator.pages import display_date, math_text
 
 SITE_NAME = "What Models Leak, Hide and Reveal"  # the repository's mkdocs.yml

@@ -17,9 +17,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from generator import cli
-from generator.config import SiteConfig
-from generator.digest import (
+from generator.commands import cli
+from generator.core.config import SiteConfig
+from generator.core.entries import Collection, load_collection
+from generator.core.files import iter_entry_files
+from generator.core.trending import Ranking, TrendingRow
+from generator.pages.digest import (
     DigestError,
     SettingsError,
     SmtpSettings,
@@ -30,9 +33,6 @@ from generator.digest import (
     load_marker,
     record_sent,
 )
-from generator.entries import Collection, load_collection
-from generator.files import iter_entry_files
-from generator.trending import Ranking, TrendingRow
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 27)

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from test_sources_arxiv import FEED_HEAD, LATEX, TROJAN, WITHDRAWN, entry
 
-from generator import cli, enrich
-from generator.entries import load_collection
-from generator.files import iter_entry_files
+from generator.commands import cli, enrich
+from generator.core.entries import load_collection
+from generator.core.files import iter_entry_files
 from generator.sources import metadata
 
 TODAY = dt.date(2026, 11, 30)

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from conftest import CASES, TODAY
 
-from generator.entries import (
+from generator.core.entries import (
     PartialDate,
     Problem,
     load_collection,
@@ -25,7 +25,7 @@ from generator.entries import (
     normalize_space,
     title_key,
 )
-from generator.files import parse_yaml
+from generator.core.files import parse_yaml
 
 CASE_FILES = sorted((CASES / "entries").glob("*.yaml")) + sorted(
     (CASES / "taxonomy").glob("*.yaml"))
@@ -178,7 +178,7 @@ def test_title_key_ignores_case_and_punctuation() -> None:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from generator.entries import _is_valid, _validator, load_schema_props  # noqa: E402
+from generator.core.entries import _is_valid, _validator, load_schema_props  # noqa: E402
 
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 3000), st.floats(allow_nan=False),
                      st.sampled_from(["", "x", "2505.20118", "10.1000/x", "https://a.b/c",
@@ -216,7 +216,7 @@ def test_fast_validator_agrees_with_jsonschema(entry: dict[str, Any]) -> None:
 
 
 def test_fast_validator_agrees_on_every_case_and_paper() -> None:
-    from generator.files import parse_yaml as parse
+    from generator.core.files import parse_yaml as parse
 
     texts = [p.read_text("utf-8") for p in sorted((CASES.parent.parent / "papers").glob("*.yaml"))]
     for case_path in CASE_FILES:
@@ -236,8 +236,8 @@ def test_fast_validator_agrees_on_every_case_and_paper() -> None:
 def test_fast_taxonomy_check_agrees_with_jsonschema() -> None:
     from jsonschema import Draft202012Validator
 
-    from generator.entries import TAXONOMY_SCHEMA, _fast_check
-    from generator.files import parse_yaml as parse
+    from generator.core.entries import TAXONOMY_SCHEMA, _fast_check
+    from generator.core.files import parse_yaml as parse
 
     texts = [(CASES.parent.parent / "papers" / "taxonomy.yml").read_text("utf-8"),
              (CASES / "taxonomy.yml").read_text("utf-8")]

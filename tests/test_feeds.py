@@ -16,9 +16,12 @@ import feedparser
 import jinja2
 import pytest
 
-from generator.config import SiteConfig
-from generator.entries import Collection, Taxonomy, load_collection
-from generator.feeds import (
+from generator.core.config import SiteConfig
+from generator.core.entries import Collection, Taxonomy, load_collection
+from generator.core.files import iter_entry_files
+from generator.core.trending import Ranking, TrendingRow
+from generator.pages import taxonomy_redirects
+from generator.pages.feeds import (
     DC,
     PRISM,
     FeedError,
@@ -30,9 +33,6 @@ from generator.feeds import (
     subscribe_context,
     tag_feed_path,
 )
-from generator.files import iter_entry_files
-from generator.pages import taxonomy_redirects
-from generator.trending import Ranking, TrendingRow
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 27)

@@ -11,9 +11,9 @@ from conftest import CASES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import files
-from generator.entries import Problem, load_collection
-from generator.files import (
+from generator.core import files
+from generator.core.entries import Problem, load_collection
+from generator.core.files import (
     MAX_FILE_BYTES,
     YamlError,
     atomic_write,

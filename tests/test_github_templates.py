@@ -113,8 +113,8 @@ def test_correction_link_of_the_site_uses_the_form() -> None:
         pytest.skip("the site does not build correction links yet")
     import datetime as dt
 
-    from generator.config import load_site_config
-    from generator.entries import Paper
+    from generator.core.entries import Paper
+    from generator.plugin.settings import load_site_config
 
     paper = Paper(id="trojanstego", source="papers/trojanstego.yaml", title="TrojanStego: X",
                   abstract="a", category="c", tags=("t",), added=dt.date(2026, 1, 1))
@@ -168,7 +168,7 @@ def test_contributing_example_entry_is_valid(tmp_path: Path) -> None:
     import datetime as dt
     import shutil
 
-    from generator.entries import load_collection
+    from generator.core.entries import load_collection
 
     text = (ROOT / "CONTRIBUTING.md").read_text("utf-8")
     example = re.search(r"```yaml\n(.*?)```", text, flags=re.DOTALL).group(1)

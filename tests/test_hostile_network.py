@@ -35,8 +35,8 @@ import pytest
 from sitekit import SITE_URL, build, make_project
 from test_signals import FakeApis, Handler
 
-from generator.cli import main
-from generator.metrics import History, load_history, record, save_history
+from generator.commands.cli import main
+from generator.core.metrics import History, load_history, record, save_history
 from generator.sources.http import HttpClient, HttpError
 
 DAY = "2026-11-30"
@@ -169,7 +169,7 @@ def fixture_apis() -> FakeApis:
 #: carries the forking parent's peak (a large pytest process) into the child's ru_maxrss.
 RUNNER = """\
 import re, resource, sys
-from generator.cli import main
+from generator.commands.cli import main
 code = main()
 try:
     with open("/proc/self/status") as status:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from generator import cli
-from generator.authoring import known_papers
-from generator.entries import load_collection
-from generator.files import iter_entry_files, load_yaml
-from generator.importer import (
+from generator.commands import cli
+from generator.core.authoring import known_papers
+from generator.core.entries import load_collection
+from generator.core.files import iter_entry_files, load_yaml
+from generator.sources.arxiv_feeds import (
     PLACEHOLDER_CATEGORY,
     Candidate,
     ImportError_,

@@ -13,10 +13,10 @@ import pytest
 import yaml
 from sitekit import ROOT
 
-from generator import listimport
-from generator.cli import main
-from generator.entries import load_taxonomy
-from generator.files import iter_entry_files
+from generator.commands import listimport
+from generator.commands.cli import main
+from generator.core.entries import load_taxonomy
+from generator.core.files import iter_entry_files
 from generator.sources.formats import Record
 
 FIXTURES = ROOT / "tests" / "fixtures" / "import"
@@ -225,7 +225,7 @@ def test_import_every_format_with_enrich_then_check_and_build(lab: Path, monkeyp
     against loopback arXiv and Semantic Scholar stand-ins, then check and build."""
     from standins import list_papers, serve
 
-    from generator import enrich
+    from generator.commands import enrich
     from generator.sources import metadata
 
     waits: list[float] = []

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from generator import files
-from generator.entries import Collection, Paper, Taxonomy
-from generator.metrics import (
+from generator.core import files
+from generator.core.entries import Collection, Paper, Taxonomy
+from generator.core.metrics import (
     DEFAULT_HORIZON_DAYS,
     History,
     HistoryError,
@@ -28,10 +28,10 @@ from generator.metrics import (
     parse_history,
     prune,
     record,
-    refresh,
     save_history,
 )
 from generator.sources.http import HttpClient
+from generator.sources.refresh import refresh
 from generator.sources.signals import FetchResult, Provider
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,9 +145,9 @@ def test_bad_values_in_the_history_are_skipped_with_a_warning(tmp_path: Path,
     assert "/bool: true is not a count" in "".join(history.warnings)
     assert history.warnings[-1].endswith("... and 2 more skipped")
     assert [r.levelname for r in caplog.records] == ["WARNING"] * 11
-    assert caplog.records[0].name == "generator.metrics"  # not MkDocs': strict builds pass
+    assert caplog.records[0].name == "generator.core.metrics"  # not MkDocs': strict builds pass
     # What the history feeds on later days works: the ranking and a refresh that repairs.
-    from generator.trending import rank
+    from generator.core.trending import rank
     assert rank(COLLECTION, history, dt.date(2026, 12, 3), "week").rows is not None
     refresh(COLLECTION, path, dt.date(2026, 12, 4), [FakeProvider("s2", {"alpha": {"c": 1}})])
     assert "Infinity" not in path.read_text() and load_history(path).warnings == ()
@@ -332,7 +332,7 @@ def test_killing_a_refresh_leaves_a_loadable_history(tmp_path: Path, slow_server
     env = {**os.environ, "SEMANTIC_SCHOLAR_API_URL": slow_server, "HF_API_URL": slow_server,
            "GITHUB_API_URL": slow_server}
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from generator.cli import main; sys.exit(main())",
+        [sys.executable, "-m", "generator",
          "metrics", "refresh", "--papers", str(ROOT / "papers"), "--history", str(path),
          "--date", day(0).isoformat()],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -358,7 +358,7 @@ def test_killing_a_refresh_leaves_a_loadable_history(tmp_path: Path, slow_server
 def test_refresh_command_reports_unreachable_network(tmp_path: Path, monkeypatch,
                                                     capsys) -> None:
     """Network down: failures are reported, the history is kept, exit code 1."""
-    from generator.cli import main
+    from generator.commands.cli import main
 
     path = tmp_path / "metrics.json"
     save_history(path, record(History(), day(-1), {"alpha": {"citations": 1}}))

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.minify import collapse
+from generator.pages.minify import collapse
 
 
 def test_indentation_becomes_one_line_break() -> None:
@@ -75,6 +75,6 @@ def test_what_a_reader_sees_is_unchanged_and_collapse_is_idempotent(html: str) -
 def test_pieces_collapsed_apart_join_to_the_whole_collapsed(pieces: list[str]) -> None:
     # Paper pages are a frame's pieces and a paper's values, each collapsed once; joined,
     # they must equal the whole page collapsed.
-    from generator.fastpages import _join_collapsed
+    from generator.plugin.fastpages import _join_collapsed
 
     assert _join_collapsed([collapse(p) for p in pieces]) == collapse("".join(pieces))

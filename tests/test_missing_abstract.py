@@ -11,9 +11,9 @@ from pathlib import Path
 import feedparser
 from sitekit import build, make_project
 
-from generator.cli import main
-from generator.entries import load_collection
-from generator.related import related_scores
+from generator.commands.cli import main
+from generator.core.entries import load_collection
+from generator.core.related import related_scores
 
 BARE = """\
 title: "Extracting Training Data from Large Language Models"

@@ -15,9 +15,8 @@ import pytest
 import yaml
 from test_workflows import ACTIONLINT, ZIZMOR  # found on PATH or in the scripts folder
 
-from generator.authoring import dump_entry, schema_url_for, with_schema_header
-from generator.cli import main
-from generator.new import (
+from generator.commands.cli import main
+from generator.commands.new import (
     SCAFFOLD,
     UPSTREAM,
     default_title,
@@ -26,6 +25,7 @@ from generator.new import (
     release_ref,
     scaffold_files,
 )
+from generator.core.authoring import dump_entry, schema_url_for, with_schema_header
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = "2026-11-30"
@@ -33,8 +33,8 @@ DAY = "2026-11-30"
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """Run the real console entry point in ``cwd`` (build changes the process's state)."""
-    return subprocess.run([sys.executable, "-c", "import sys; from generator.cli import main; "
-                           "sys.exit(main())", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd,
+                          capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
 
 
@@ -231,7 +231,7 @@ def test_scaffold_publish_workflow_matches_ours_but_for_the_install_line() -> No
 
 
 def test_new_list_gets_the_packaged_styles_and_math(built: Path) -> None:
-    # Styles and KaTeX ship in the package (generator/assets/), not as copies in docs/.
+    # Styles and KaTeX ship in the package (generator/plugin/assets/), not as copies in docs/.
     assets = built / "site" / "assets" / "reading-list"
     assert (assets / "reading-list.css").is_file()
     assert (assets / "katex" / "katex.min.js").is_file()
@@ -375,8 +375,7 @@ def test_serve_on_a_busy_port_says_so(built: Path) -> None:
     with busy_port() as taken:
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-c", "import sys; from generator.cli import main; "
-             "sys.exit(main())", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+            [sys.executable, "-m", "generator", "serve", "--dev-addr", f"127.0.0.1:{port}"],
             cwd=built, capture_output=True, text=True, timeout=120,
             env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 1
@@ -393,7 +392,7 @@ def test_serve_says_so_when_the_port_is_taken_after_the_check(
         built: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Another server may take the port while the first build runs: MkDocs' own bind fails.
-    from generator import site_cli
+    from generator.commands import site as site_cli
 
     monkeypatch.chdir(built)
     monkeypatch.setattr(site_cli, "_bind_error", lambda host, port: None)

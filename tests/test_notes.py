@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from generator.render import note_html
+from generator.core.render import note_html
 
 #: Shapes that made Python-Markdown quadratic (brackets) or overflow the stack (nested lists).
 PATHOLOGICAL = {

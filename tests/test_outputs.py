@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sitekit import build, make_project
 
-from generator import outputs
-from generator.cli import main
+from generator.commands.cli import main
+from generator.plugin import outputs
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
@@ -115,7 +115,7 @@ def test_a_killed_builds_folders_are_cleaned_up(project: Path, tmp_path: Path):
 def test_two_builds_at_once(project: Path, tmp_path: Path):
     site = tmp_path / "site"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    command = [sys.executable, "-m", "generator.cli", "build", "--date", "2026-11-30",
+    command = [sys.executable, "-m", "generator", "build", "--date", "2026-11-30",
                "--site-dir", str(site)]
     runs = [subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True) for _ in range(2)]

@@ -54,7 +54,7 @@ def site(running) -> Path:
 
 def build_at(project: Path, site: Path, site_url: str) -> int:
     """``reading-list build`` of ``project`` into ``site`` for ``site_url``."""
-    from generator.cli import main
+    from generator.commands.cli import main
 
     old = Path.cwd()
     os.chdir(project)

@@ -9,11 +9,11 @@ import time
 import pytest
 from sitekit import FIXTURE, ROOT, SITE_URL
 
-from generator.config import SiteConfig
-from generator.entries import load_collection
-from generator.files import iter_entry_files
+from generator.core.config import SiteConfig
+from generator.core.entries import load_collection
+from generator.core.files import iter_entry_files
 from generator.pages import build_page_set
-from generator.parallel import Background, BackgroundFailed
+from generator.plugin.parallel import Background, BackgroundFailed
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
 

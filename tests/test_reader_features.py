@@ -9,10 +9,11 @@ import re
 import pytest
 from sitekit import FIXTURE, ROOT, SITE_URL
 
-from generator.config import SiteConfig
-from generator.entries import Collection, load_collection
-from generator.files import iter_entry_files
-from generator.metrics import History
+from generator.core.config import SiteConfig
+from generator.core.entries import Collection, load_collection
+from generator.core.files import iter_entry_files
+from generator.core.metrics import History
+from generator.core.trending import rank
 from generator.pages import (
     SEARCH_BOOST,
     SEARCH_CHUNK,
@@ -23,7 +24,6 @@ from generator.pages import (
     search_chunks,
     search_record,
 )
-from generator.trending import rank
 
 TODAY = dt.date(2026, 11, 30)
 CONFIG = SiteConfig(site_name="Test list", site_url=SITE_URL, root=ROOT)
@@ -157,7 +157,7 @@ def test_search_records_stay_small() -> None:
     import json
     from html import escape
 
-    from generator.render import plain_text
+    from generator.core.render import plain_text
 
     collection, _ = load_collection(list(iter_entry_files(ROOT / "papers")),
                                     ROOT / "papers" / "taxonomy.yml", TODAY, root=ROOT)

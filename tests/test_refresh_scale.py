@@ -20,17 +20,17 @@ import pytest
 import yaml
 from test_signals import FakeApis, Handler, Sleeps, paper
 
-from generator.entries import Collection, Taxonomy
-from generator.metrics import (
+from generator.core.entries import Collection, Taxonomy
+from generator.core.metrics import (
     DEFAULT_BUDGET_MINUTES,
     History,
     load_history,
     record,
-    refresh,
     save_history,
     stalest_first,
 )
 from generator.sources.http import HttpClient, RateLimiter
+from generator.sources.refresh import refresh
 from generator.sources.signals import (
     GitHub,
     GitHubGraphQL,
@@ -408,7 +408,7 @@ def test_s2_and_graphql_batches_are_deferred_whole(apis, tmp_path: Path) -> None
 
 def test_refresh_command_budget_summary_and_bad_budget(apis, tmp_path: Path, monkeypatch,
                                                        capsys) -> None:
-    from generator.cli import main
+    from generator.commands.cli import main
 
     fake, base = apis
     for name in ("SEMANTIC_SCHOLAR_API_URL", "HF_API_URL", "GITHUB_API_URL"):
@@ -449,7 +449,7 @@ def test_refresh_command_budget_summary_and_bad_budget(apis, tmp_path: Path, mon
 # --- fitted to the publish job ------------------------------------------------------------------
 
 @pytest.mark.parametrize("workflow", [".github/workflows/publish.yml",
-                                      "generator/scaffold/.github/workflows/publish.yml"])
+                                      "generator/commands/scaffold/.github/workflows/publish.yml"])
 def test_default_budget_fits_the_publish_job(workflow: str) -> None:
     """The refresh runs in the build job: the default budget leaves at least 10 minutes of
     its timeout for installing, building, uploading and the requests in flight."""
@@ -470,7 +470,7 @@ def test_progress_of_providers_side_by_side_is_announced_once_each() -> None:
     "done" line each, not a line every time the other one reports."""
     import io
 
-    from generator.trending_cli import _ProgressLine
+    from generator.commands.metrics import _ProgressLine
 
     stream = io.StringIO()
     line = _ProgressLine(stream)

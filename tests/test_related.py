@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from generator import related
-from generator.entries import Category, Collection, Paper, Tag, Taxonomy
+from generator.core import related
+from generator.core.entries import Category, Collection, Paper, Tag, Taxonomy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from related_bench import synthetic  # noqa: E402

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sitekit import SITE_URL, broken_links
 
-from generator.new import SCAFFOLD, make_list
+from generator.commands.new import SCAFFOLD, make_list
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = "2026-11-30"
@@ -38,7 +38,7 @@ validation:
 
 def build(folder: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", "import sys; from generator.cli import main; sys.exit(main())",
+        [sys.executable, "-m", "generator",
          "build", "--date", DAY, "--site-dir", "site", "--site-url", SITE_URL],
         cwd=folder, capture_output=True, text=True, timeout=300,
         env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -101,4 +101,4 @@ def test_the_scaffolds_copies_of_our_reader_pages_are_current(name: str) -> None
     # every list publishes. The scaffold ships them as they are here: edit docs/, then copy.
     ours = (ROOT / "docs" / name).read_text("utf-8")
     theirs = (SCAFFOLD / "docs" / name).read_text("utf-8")
-    assert theirs == ours, f"copy docs/{name} to generator/scaffold/docs/{name}"
+    assert theirs == ours, f"copy docs/{name} to generator/commands/scaffold/docs/{name}"

@@ -9,9 +9,14 @@ from pathlib import Path
 import pytest
 from sitekit import ROOT
 
-from generator.cli import main
-from generator.config import PLUGIN_KEYS, SiteConfig, load_site_config
-from generator.settings import ReadingListConfig, SettingsError, read_mkdocs_yml
+from generator.commands.cli import main
+from generator.core.config import PLUGIN_KEYS, SiteConfig
+from generator.plugin.settings import (
+    ReadingListConfig,
+    SettingsError,
+    load_site_config,
+    read_mkdocs_yml,
+)
 
 
 def _yml(tmp_path: Path, options: str, plugins_as_mapping: bool = False) -> Path:

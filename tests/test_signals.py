@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from generator.entries import Paper
+from generator.core.entries import Paper
 from generator.sources.http import HttpClient
 from generator.sources.signals import (
     GITHUB_DEFAULT_URL,

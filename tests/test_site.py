@@ -12,9 +12,9 @@ import feedparser
 import pytest
 from sitekit import FIXTURE, ROOT, SITE_URL, broken_links, build, make_project, parse
 
-from generator.config import SiteConfig
-from generator.entries import load_collection
-from generator.files import iter_entry_files
+from generator.core.config import SiteConfig
+from generator.core.entries import load_collection
+from generator.core.files import iter_entry_files
 from generator.pages import build_page_set, rel
 
 TODAY = dt.date(2026, 11, 30)
@@ -353,7 +353,7 @@ def test_serve_rebuilds_after_an_entry_changes(tmp_path: Path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from generator.cli import main; sys.exit(main())",
+        [sys.executable, "-m", "generator",
          "serve", "--dev-addr", f"127.0.0.1:{port}", "--date", "2026-11-30"],
         cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}/reading-list/papers/trojanstego/"  # site_url's path
@@ -402,7 +402,7 @@ def test_a_failed_second_process_is_a_clear_error(tmp_path: Path, monkeypatch, c
     import os
 
     import generator.plugin as plugin
-    from generator.parallel import Background
+    from generator.plugin.parallel import Background
 
     monkeypatch.setattr(plugin, "Background", lambda fn: Background(lambda: os._exit(3)))
     project = make_project(tmp_path / "dies")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sitekit import build, make_project
 
-from generator.cli import main
-from generator.files import atomic_write
+from generator.commands.cli import main
+from generator.core.files import atomic_write
 
 SECRET = "TOP-SECRET-CONTENT: not a YAML entry\n"
 

@@ -22,12 +22,14 @@ from pathlib import Path
 
 import pytest
 
-from generator import cli, feeds_cli, trending_cli
-from generator.entries import Collection, load_collection
-from generator.files import iter_entry_files
-from generator.metrics import ProviderReport, RefreshReport
-from generator.terminal import is_control, visible, visible_lines
-from generator.trending_cli import format_refresh
+from generator.commands import cli
+from generator.commands import digest as feeds_cli
+from generator.commands import metrics as trending_cli
+from generator.commands.metrics import format_refresh
+from generator.core.entries import Collection, load_collection
+from generator.core.files import iter_entry_files
+from generator.core.terminal import is_control, visible, visible_lines
+from generator.sources.refresh import ProviderReport, RefreshReport
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-27"

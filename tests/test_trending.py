@@ -11,19 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.cli import main
-from generator.entries import Collection, Paper, PartialDate, Taxonomy, load_collection
-from generator.files import iter_entry_files
-from generator.metrics import History, load_history
-from generator.trending import (
-    BOOST_DAYS,
-    SIGNALS,
-    WINDOWS,
-    boost,
-    growth,
-    rank,
-    rankings_json,
-)
+from generator.commands.cli import main
+from generator.core.entries import Collection, Paper, PartialDate, Taxonomy, load_collection
+from generator.core.files import iter_entry_files
+from generator.core.metrics import History, load_history
+from generator.core.trending import BOOST_DAYS, SIGNALS, WINDOWS, boost, growth, rank, rankings_json
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "metrics-30d.json"
@@ -315,7 +307,8 @@ def test_page_rankings_follow_the_history_not_its_address():
     object (which may sit at a freed object's address) is never taken for an old one."""
     import gc
 
-    from generator import pages, trending
+    from generator import pages
+    from generator.core import trending
 
     collection = coll(paper("a"), paper("b"), paper("c"))
     today = dt.date(2026, 11, 30)

@@ -42,7 +42,7 @@ from typing import Any
 import feedparser
 import nh3
 
-from ..entries import normalize_space
+from ..core.entries import normalize_space
 from . import arxiv, crossref
 from .http import HttpClient, HttpError
 from .signals import GITHUB_REPO_RE, MAX_CONSECUTIVE_FAILURES

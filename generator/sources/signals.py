@@ -28,8 +28,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..entries import Paper
-from ..metrics import COUNT_RANGE, describe, is_count
+from ..core.entries import Paper
+from ..core.metrics import COUNT_RANGE, describe, is_count
 from .http import HttpClient, HttpError, RateLimiter
 
 Progress = Callable[[str, int, int], None]  # provider name, done, total
@@ -244,7 +244,7 @@ class Provider:
 
 def _count(data: Any, name: str, where: str) -> int:
     """The count ``name`` in an answer, checked: an int (not a bool) in the history's range
-    (see :func:`generator.metrics.is_count`). Anything else (a float, a string, a negative
+    (see :func:`generator.core.metrics.is_count`). Anything else (a float, a string, a negative
     number, 1e400, a 400-digit number) is an HttpError for this paper, not a value."""
     if not isinstance(data, dict) or name not in data:
         raise HttpError(f"unexpected answer from {where}: no {name} count", None, where)

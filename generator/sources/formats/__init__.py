@@ -178,7 +178,7 @@ def read(path: str | Path, fmt: str | None = None) -> tuple[list[Record], list[I
 
 
 def _read_source(path: Path) -> str:
-    from ...files import YamlError, read_text
+    from ...core.files import YamlError, read_text
 
     try:
         size = path.stat().st_size
@@ -197,7 +197,7 @@ def _read_source(path: Path) -> str:
 
 def _parse_feed(text: str, source: str) -> tuple[list[Record], list[Issue]]:
     """An arXiv Atom/RSS feed, read by the existing feed importer, as Records."""
-    from ...importer import ImportError_, parse_feed
+    from ..arxiv_feeds import ImportError_, parse_feed
 
     try:
         candidates = parse_feed(text.encode("utf-8"))

@@ -80,16 +80,3 @@ def from_options(root: Path, mkdocs: dict[str, Any], options: dict[str, Any]) ->
         root=root,
         **values,
     )
-
-
-def load_site_config(mkdocs_yml: Path = Path("mkdocs.yml"),
-                     site_url: str | None = None) -> SiteConfig:
-    """Read ``mkdocs.yml`` for commands that do not build the site, validating the plugin's
-    options with the plugin's own config class (:mod:`generator.settings`): an invalid file
-    or option raises :class:`~generator.settings.SettingsError` (a ValueError) naming it."""
-    from .settings import read_mkdocs_yml
-
-    data, options = read_mkdocs_yml(mkdocs_yml)
-    if site_url is not None:
-        data["site_url"] = site_url
-    return from_options(mkdocs_yml.parent, data, options)

@@ -3,6 +3,11 @@
 ``on_files`` loads the entries, asks :func:`generator.pages.build_page_set` for the page set
 and hands MkDocs virtual files (``File.generated``); ``on_post_page`` adds each page's extra
 ``<head>`` tags. Nothing is written into ``docs/``.
+
+This package is the MkDocs adapter, the only code that imports ``mkdocs`` or ``material``:
+the plugin (here), its options (``settings``), the checked frame for fast pages
+(``fastpages``), the two-process writer (``parallel``), where a build may write
+(``outputs``), and ``compat``, which holds every private MkDocs/Material API it touches.
 """
 
 from __future__ import annotations
@@ -25,13 +30,14 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
 
-from . import clock, compat, trending
-from .config import SiteConfig, from_options
-from .entries import load_collection
+from ..core import clock, trending
+from ..core.config import SiteConfig, from_options
+from ..core.entries import load_collection
+from ..core.files import escapes, iter_entry_files
+from ..pages import Page, build_page_set
+from . import compat
 from .fastpages import PaperPages, finish
-from .files import escapes, iter_entry_files
 from .outputs import OutputError, check_site_dir, mark, source_paths
-from .pages import Page, build_page_set
 from .parallel import Background, BackgroundFailed, Split
 from .settings import ReadingListConfig
 
@@ -50,7 +56,7 @@ JS += ("saved.js",)  # "To read"/"Read" marks: every card and paper page has the
 
 def package_assets() -> dict[str, bytes]:
     """Site path -> bytes for every file under generator/assets/."""
-    root = resources.files("generator").joinpath("assets")
+    root = resources.files("generator.plugin").joinpath("assets")
     out: dict[str, bytes] = {}
 
     def walk(node, prefix: str) -> None:
@@ -256,7 +262,7 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         # (reading-list-paper.html) and the few overrides of Material's templates (main.html,
         # partials/: accessible names, search index on demand) win over Material's, and a
         # fork's custom_dir, which comes first, still wins over ours.
-        theme_dir = str(resources.files("generator").joinpath("theme"))
+        theme_dir = str(resources.files("generator.plugin").joinpath("theme"))
         if theme_dir not in config.theme.dirs:
             # MkDocs puts the custom_dir, when there is one, first.
             config.theme.dirs.insert(1 if config.theme.custom_dir else 0, theme_dir)

@@ -10,9 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import clock
-from .entries import Collection, Problem, load_collection
-from .files import iter_entry_files
+from ..core import clock
+from ..core.entries import Collection, Problem, load_collection
+from ..core.files import iter_entry_files
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -32,33 +32,33 @@ class Entry:
 #: Every subcommand, in the order ``--help`` lists them. A command's module is imported only
 #: when that command runs, so `reading-list check` does not pay for MkDocs or the network.
 COMMANDS: dict[str, Entry] = {
-    "check": Entry("generator.cli", "_check_setup", "cmd_check",
+    "check": Entry("generator.commands.cli", "_check_setup", "cmd_check",
                    "Validate entries and the taxonomy; print every problem; exit 1 on any error."),
-    "build": Entry("generator.site_cli", "_setup_build", "cmd_build",
+    "build": Entry("generator.commands.site", "_setup_build", "cmd_build",
                    "Check the entries, then build the site (strict); the old site stays on any "
                    "failure."),
-    "serve": Entry("generator.site_cli", "_setup_serve", "cmd_serve",
+    "serve": Entry("generator.commands.site", "_setup_serve", "cmd_serve",
                    "Preview the site with live reload; rebuilds when an entry or template "
                    "changes."),
-    "add": Entry("generator.add", "_setup", "cmd_add",
+    "add": Entry("generator.commands.add", "_setup", "cmd_add",
                  "Add a paper from an arXiv id or URL (or --doi, or --manual) as "
                  "papers/<id>.yaml."),
-    "import": Entry("generator.feeds_cli", "_import_setup", "cmd_import",
+    "import": Entry("generator.commands.importing", "_import_setup", "cmd_import",
                     "Bring papers in from a bibliography (BibTeX, CSL-JSON, RIS, CSV, "
                     "awesome-list) or an arXiv feed; entries go to papers/inbox/ for review "
                     "unless --into says otherwise."),
-    "enrich": Entry("generator.enrich", "_setup", "cmd_enrich",
+    "enrich": Entry("generator.commands.enrich", "_setup", "cmd_enrich",
                     "Fill in missing abstracts, authors, dates, venues, DOIs and code links from "
                     "the web."),
-    "metrics": Entry("generator.trending_cli", "_metrics_setup", "cmd_metrics",
+    "metrics": Entry("generator.commands.metrics", "_metrics_setup", "cmd_metrics",
                      "Fetch popularity signals (citations, upvotes, stars) into the metrics "
                      "history."),
-    "trending": Entry("generator.trending_cli", "_trending_setup", "cmd_trending",
+    "trending": Entry("generator.commands.metrics", "_trending_setup", "cmd_trending",
                       "Print the trending ranking (the trending page's rows) as a table."),
-    "digest": Entry("generator.feeds_cli", "_digest_setup", "cmd_digest",
+    "digest": Entry("generator.commands.digest", "_digest_setup", "cmd_digest",
                     "Render the daily digest email (trending top N and new papers); --send "
                     "delivers it."),
-    "new": Entry("generator.new", "_setup", "cmd_new",
+    "new": Entry("generator.commands.new", "_setup", "cmd_new",
                  "Start a new, empty-ish list in DIR: config, taxonomy, one example paper, "
                  "workflows."),
 }
@@ -190,8 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # Run as `python -m generator.cli`, this file is `__main__`: dispatch through the
-    # importable `generator.cli`, which the command modules import their helpers from.
-    from generator.cli import main as _main
+    # Run as `python -m generator.commands.cli`, this file is `__main__`: dispatch through the
+    # importable `generator.commands.cli`, which the command modules import their helpers from.
+    from .cli import main as _main
 
     sys.exit(_main())

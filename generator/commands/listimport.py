@@ -29,8 +29,8 @@ from typing import Any
 
 from slugify import slugify
 
-from .authoring import FIELD_ORDER, dump_entry, make_id, with_schema_header
-from .entries import (
+from ..core.authoring import FIELD_ORDER, dump_entry, make_id, with_schema_header
+from ..core.entries import (
     ID_RE,
     MAX_ID_LENGTH,
     WINDOWS_RESERVED,
@@ -42,8 +42,8 @@ from .entries import (
     normalize_url,
     title_key,
 )
-from .files import YamlError, atomic_write, iter_entry_files, load_yaml, read_text
-from .sources.formats import Record
+from ..core.files import YamlError, atomic_write, iter_entry_files, load_yaml, read_text
+from ..sources.formats import Record
 
 MAX_TAGS = 12  #: the schema's cap on tags per entry
 #: Fields an entry can live without: when the schema refuses one, it is dropped, not the paper.
@@ -371,7 +371,7 @@ def _short(text: str, limit: int = 60) -> str:
 def extend_taxonomy(taxonomy: Taxonomy, categories: Sequence[Label], tags: Sequence[Label]
                     ) -> Taxonomy:
     """The taxonomy with the new categories and tags (what the entries are checked against)."""
-    from .entries import Category, Tag
+    from ..core.entries import Category, Tag
 
     order = max((c.order for c in taxonomy.categories), default=0)
     added_c = tuple(Category(c.slug, c.title, category_description(c), order + i + 1)

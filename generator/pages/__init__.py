@@ -6,6 +6,10 @@ Page bodies are rendered by Jinja2 templates from ``site_templates/`` (a fork's 
 first, then the defaults shipped with the package) with autoescaping on: untrusted text only
 ever reaches the page escaped. Links inside pages are relative, so a site works under any
 base path.
+
+The package holds what the page set is made of besides its pages: the feeds (``feeds``), the
+daily digest's content (``digest``) and the whitespace minifier (``minify``). Imports
+``core`` only.
 """
 
 from __future__ import annotations
@@ -23,17 +27,25 @@ from functools import lru_cache
 from html import escape
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import jinja2
 from markupsafe import Markup
 from slugify import slugify
 
-from . import bibtex, digest, feeds, trending
-from .config import SiteConfig
-from .entries import Collection, Paper, load_schema
-from .parallel import Inline
-from .render import all_authors, excerpt, json_ld, note_html, plain_text, short_authors, text_html
+from ..core import bibtex, trending
+from ..core.config import SiteConfig
+from ..core.entries import Collection, Paper, load_schema
+from ..core.render import (
+    all_authors,
+    excerpt,
+    json_ld,
+    note_html,
+    plain_text,
+    short_authors,
+    text_html,
+)
+from . import digest, feeds
 
 RELATED_COUNT = 5
 # Stands for "the site root" in rendered links until the page's depth is known. Entries can
@@ -151,6 +163,23 @@ def template_env(root: Path) -> jinja2.Environment:
     return _env_for(tuple(dict.fromkeys(str(p.resolve())
                                         for p in (root / "site_templates", defaults)
                                         if p.is_dir())))
+
+
+_T = TypeVar("_T")
+
+
+class Inline(Generic[_T]):
+    """``fn()`` computed here and now: the default runner of the page set (the adapter
+    passes :class:`generator.plugin.parallel.Background` to use a second core)."""
+
+    def __init__(self, fn: Callable[[], _T]) -> None:
+        self.value = fn()
+
+    def result(self) -> _T:
+        return self.value
+
+    def cancel(self) -> None:
+        pass
 
 
 #: The last rankings: (what they read of the papers, the history they read, the ranking).
@@ -514,7 +543,7 @@ def math_text(text: str) -> str:
     """Entry text with each ``$...$`` span (the spans pages render with KaTeX) written as
     readable Unicode instead of TeX: commands become symbols or go (``\\mathbb{R}`` is
     ``R``, ``\\sqrt{n}`` is ``√(n)``), braces and backslashes go; ``\\$`` is ``$``."""
-    from .render import _MATH  # the one definition of what counts as math
+    from ..core.render import _MATH  # the one definition of what counts as math
 
     out: list[str] = []
     pos = 0
@@ -829,7 +858,7 @@ def data_files(collection: Collection, config: SiteConfig, today: dt.date,
 def taxonomy_redirects(collection: Collection, config: SiteConfig) -> dict[str, bytes]:
     """What a renamed category or tag keeps at its former slug: a page redirecting to the
     listing, and the BibTeX file (a download, which a redirect page cannot stand in for).
-    The former feed is written by :func:`generator.feeds.build_feeds`."""
+    The former feed is written by :func:`generator.pages.feeds.build_feeds`."""
     files: dict[str, bytes] = {}
     groups = (("categories", "This category", collection.taxonomy.categories,
                collection.by_category),
@@ -1042,7 +1071,7 @@ EMPTY_SITEMAP = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
 def _related_map(collection: Collection) -> dict[str, tuple[str, ...]]:
     # Imported here: NumPy and SciPy take a fifth of a second to load, which a build spends
     # on the second core's time (while the runner makes listings and data files).
-    from .related import related_map
+    from ..core.related import related_map
 
     return related_map(collection, k=RELATED_COUNT)
 
@@ -1056,7 +1085,7 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
     ``runner`` runs the category and tag pages and the data files (feeds, BibTeX, JSON),
     given as a function, and returns an object whose ``result()`` gives them, so a caller
     can have them made in another process while this one makes the rest
-    (:class:`generator.parallel.Background`); by default they are made here, first.
+    (:class:`generator.plugin.parallel.Background`); by default they are made here, first.
     """
     history = history if history is not None else trending.load_history_or_empty(None)
     rankings = {w: _rank(collection, history, today, w) for w in config.trending_windows}

@@ -24,10 +24,10 @@ from typing import Any
 import feedparser
 import nh3
 
-from .authoring import Known, dump_entry, make_id, with_schema_header
-from .entries import normalize_space, title_key
-from .files import atomic_write
-from .sources.http import HttpClient
+from ..core.authoring import Known, dump_entry, make_id, with_schema_header
+from ..core.entries import normalize_space, title_key
+from ..core.files import atomic_write
+from .http import HttpClient
 
 PLACEHOLDER_CATEGORY = "choose-a-category"
 PLACEHOLDER_TAGS = ("choose-tags",)

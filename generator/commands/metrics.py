@@ -10,24 +10,23 @@ import textwrap
 from pathlib import Path
 from typing import TextIO
 
-from .cli import add_papers_options, load_or_explain, today
-from .config import SiteConfig, load_site_config
-from .metrics import (
+from ..core.config import SiteConfig
+from ..core.metrics import (
     DEFAULT_BUDGET_MINUTES,
     DEFAULT_HORIZON_DAYS,
     HistoryError,
-    ProviderReport,
-    RefreshReport,
     load_history,
-    refresh,
 )
-from .terminal import visible
-from .trending import WINDOWS, Ranking, rank
+from ..core.terminal import visible
+from ..core.trending import WINDOWS, Ranking, rank
+from ..plugin.settings import load_site_config
+from ..sources.refresh import ProviderReport, RefreshReport, refresh
+from .cli import add_papers_options, load_or_explain, today
 
 
 def _site_config() -> SiteConfig:
     """mkdocs.yml's settings when there is one (commands also run without a site)."""
-    from .settings import SettingsError
+    from ..plugin.settings import SettingsError
 
     path = Path("mkdocs.yml")
     if path.is_file():
@@ -132,7 +131,7 @@ def _metrics_setup(parser: argparse.ArgumentParser) -> None:
 
 def cmd_metrics(args: argparse.Namespace) -> int:
     """Fetch popularity signals (citations, upvotes, stars) into the metrics history."""
-    from .sources.signals import default_providers  # network code only when asked for
+    from ..sources.signals import default_providers  # network code only when asked for
 
     if args.horizon < 1:
         print("--horizon must be at least 1 day", file=sys.stderr)

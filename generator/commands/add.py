@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .authoring import (
+from ..core.authoring import (
     SCHEMA_URL,
     Known,
     dump_entry,
@@ -24,12 +24,12 @@ from .authoring import (
     make_id,
     with_schema_header,
 )
+from ..core.entries import Problem, load_collection, load_taxonomy
+from ..core.files import atomic_write
+from ..core.terminal import visible
+from ..sources import arxiv, crossref, metadata
+from ..sources.http import HttpClient, HttpError
 from .cli import add_papers_options, load, today
-from .entries import Problem, load_collection, load_taxonomy
-from .files import atomic_write
-from .sources import arxiv, crossref, metadata
-from .sources.http import HttpClient, HttpError
-from .terminal import visible
 
 # Factories, so tests can hand in clients that do not really sleep.
 arxiv_client: Callable[[], HttpClient] = arxiv.client_from_env
@@ -217,7 +217,7 @@ def show_suggestion(args: argparse.Namespace, fields: dict[str, Any]):  # -> Sug
         print("(no suggestion: the list has errors; run `reading-list check`)",
               file=sys.stderr)
         return None
-    from .related import suggest
+    from ..core.related import suggest
 
     suggestion = suggest(collection, str(fields["title"]), str(fields.get("abstract") or ""))
     for line in suggestion.explain():  # quotes the similar entries' titles

@@ -1,5 +1,5 @@
 """The daily digest: what a day brought (trending top N and new additions), as an RSS item
-(see :mod:`generator.feeds`) and as a multipart email sent over SMTP at most once a day.
+(see :mod:`generator.pages.feeds`) and as a multipart email sent over SMTP at most once a day.
 
 Content is pure (collection, config, day, rankings in; values out). Sending takes its settings
 from the environment (``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_USER``, ``SMTP_PASSWORD``,
@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .config import SiteConfig
-from .entries import Collection, Paper
-from .files import YamlError, atomic_write, read_text
-from .terminal import is_control, visible
+from ..core.config import SiteConfig
+from ..core.entries import Collection, Paper
+from ..core.files import YamlError, atomic_write, read_text
+from ..core.terminal import is_control, visible
 
 EXCERPT_CHARS = 280
 MARKER_KEEP_DAYS = 400  #: marker entries older than this are dropped on write
@@ -139,7 +139,7 @@ def digest_for(collection: Collection, config: SiteConfig, day: dt.date,
                rankings: Sequence[Any] | None = None) -> DigestDay:
     """The digest of ``day``: papers added that day and that day's trending top N.
 
-    ``rankings`` are :class:`generator.trending.Ranking` values (fields ``window``, ``today``,
+    ``rankings`` are :class:`generator.core.trending.Ranking` values (fields ``window``, ``today``,
     ``explanation``, ``rows`` of ``paper_id``, ``rank``, ``reasons``, ``movement``).
     """
     added = tuple(p for p in collection.newest if p.added == day)
@@ -167,7 +167,7 @@ def digest_rankings(collection: Collection, history: Any, config: SiteConfig,
                     today: dt.date) -> list[Any]:
     """Trending rankings (window ``trending_default``, top ``digest_top``) for each day the
     digest feed covers, so past days keep their own top N on every rebuild."""
-    from . import trending  # pure, but keeps this module importable on its own
+    from ..core import trending  # pure, but keeps this module importable on its own
 
     window = config.trending_default if config.trending_default in trending.WINDOWS \
         else "week"

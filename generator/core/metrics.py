@@ -16,13 +16,14 @@ a few hundred added and pruned lines)::
 
 A day holds only values actually fetched that day: a provider that failed leaves its
 signals out, and the ranking reads the last known value before it (``History.series``).
-Every write goes through :func:`generator.files.atomic_write`, and a refresh saves after
+Every write goes through :func:`generator.core.files.atomic_write`, and a refresh saves after
 each provider, so a crash or Ctrl-C leaves either the previous or the next complete file.
 
 A refresh asks the providers at the same time (different services, different limits), each
 within a time budget: when a service's rate limit cannot cover every paper in the budget,
 the papers whose last value from that service is oldest (or missing) go first, and the rest
-are left for the next run (:func:`stalest_first`, :meth:`Provider.split`).
+are left for the next run (:func:`stalest_first`). The refresh itself, which talks to the
+providers, is :mod:`generator.sources.refresh`.
 """
 
 from __future__ import annotations
@@ -30,9 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import queue
-import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -41,8 +40,7 @@ from typing import TYPE_CHECKING, Any
 from .files import YamlError, atomic_write, read_text
 
 if TYPE_CHECKING:  # pragma: no cover - types only; keeps `build` free of network code
-    from .entries import Collection, Paper
-    from .sources.signals import FetchResult, Provider
+    from .entries import Paper
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +128,7 @@ def describe(value: object) -> str:
     return f"a JSON {'array' if isinstance(value, list) else 'object'}"
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """A key from the file as it may be printed: control characters as escapes."""
     return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
@@ -183,7 +181,7 @@ def parse_history(text: str, source: str = "metrics history") -> History:
         clean: dict[str, dict[str, int]] = {}
         for paper_id, signals in papers.items():
             if not isinstance(signals, dict):
-                warnings.append(f"{key}/{_printable(paper_id)}: expected an object of "
+                warnings.append(f"{key}/{printable(paper_id)}: expected an object of "
                                 "signals; skipped")
                 continue
             good = {}
@@ -191,7 +189,7 @@ def parse_history(text: str, source: str = "metrics history") -> History:
                 if is_count(value):
                     good[signal] = value
                 else:
-                    warnings.append(f"{key}/{_printable(paper_id)}/{_printable(signal)}: "
+                    warnings.append(f"{key}/{printable(paper_id)}/{printable(signal)}: "
                                     f"{describe(value)} is not a count ({COUNT_RANGE}); "
                                     "value skipped")
             if good:
@@ -207,7 +205,7 @@ def load_history(path: Path) -> History:
     """Read the history file; a missing file is an empty history, a corrupt one an error.
 
     Skipped values (see :func:`parse_history`) are logged as warnings, on the
-    ``generator.metrics`` logger: outside MkDocs' own loggers, so a strict build shows them
+    ``generator.core.metrics`` logger: outside MkDocs' own loggers, so a strict build shows them
     without failing on them.
     """
     if not path.exists():
@@ -281,147 +279,6 @@ def stalest_first(papers: Sequence[Paper], history: History, signals: Sequence[s
     def order(paper: Paper) -> tuple[dt.date, str]:
         return last_refreshed(history, paper, signals) or dt.date.min, paper.id
     return sorted(papers, key=order)
-
-
-@dataclass(frozen=True)
-class ProviderReport:
-    """What one provider did during a refresh."""
-
-    name: str
-    label: str
-    papers: int  #: papers it could measure (those with an id it understands)
-    fetched: int  #: papers with at least one value fetched
-    unknown: int  #: papers the service does not know
-    failed: int  #: papers whose values could not be fetched (last known kept)
-    error: str = ""  #: the first failure message, for the summary
-    deferred: int = 0  #: papers left for the next run: the budget could not cover them
-    #: the oldest last value among the deferred papers (None: never measured, or none left)
-    left_since: dt.date | None = None
-    left_never: int = 0  #: deferred papers this provider has never measured
-
-    @property
-    def broken(self) -> bool:
-        """True when it had work to do and got nothing back but failures."""
-        return self.papers > 0 and self.fetched == 0 and self.failed > 0
-
-
-@dataclass(frozen=True)
-class RefreshReport:
-    day: dt.date
-    papers: int
-    providers: tuple[ProviderReport, ...]
-    budget: float | None = None  #: seconds each provider was given (None: no limit)
-
-    @property
-    def all_failed(self) -> bool:
-        """Every provider that had work failed: the refresh as a whole failed."""
-        active = [p for p in self.providers if p.papers]
-        return bool(active) and all(p.broken for p in active)
-
-
-Progress = Callable[[str, int, int], None]  # provider name, done, total
-
-
-def refresh(collection: Collection, path: Path, day: dt.date, providers: Sequence[Provider],
-            horizon_days: int = DEFAULT_HORIZON_DAYS,
-            progress: Progress | None = None, budget: float | None = None) -> RefreshReport:
-    """Fetch every provider's values for ``day`` and append them to the history at ``path``.
-
-    The providers run at the same time, one thread each. With a ``budget`` (seconds), each
-    provider first estimates from its rate limit how many papers it can ask about in that
-    time and takes them stalest first (:func:`stalest_first`); the others, and any it has
-    not reached when the budget runs out, are reported as deferred, for the next run.
-
-    The file is read first (a corrupt file raises :class:`HistoryError` and is left alone)
-    and saved after each provider that fetched something, so an interrupted refresh keeps
-    the providers already done; when nothing is fetched the file is not touched at all.
-    Failures are reported, never raised.
-    """
-    history = load_history(path)
-    papers = collection.papers
-    ordered = [stalest_first(papers, history, provider.signals) for provider in providers]
-    lock = threading.Lock()
-
-    def shared_progress(name: str, done: int, total: int) -> None:
-        if progress:
-            with lock:  # several providers report at once
-                progress(name, done, total)
-
-    done: queue.Queue[tuple[int, FetchResult | BaseException]] = queue.Queue()
-
-    def run(index: int) -> None:
-        try:
-            outcome: FetchResult | BaseException = _fetch(
-                providers[index], ordered[index], shared_progress, budget)
-        except BaseException as exc:  # noqa: BLE001 - handed to the main thread, re-raised
-            outcome = exc
-        done.put((index, outcome))
-
-    # Daemon threads: a Ctrl-C in the main thread ends the command without waiting for
-    # requests in flight; what was saved before stays saved.
-    for index, provider in enumerate(providers):
-        threading.Thread(target=run, args=(index,), name=f"refresh-{provider.name}",
-                         daemon=True).start()
-    results: dict[int, FetchResult] = {}
-    raised: BaseException | None = None
-    for _ in providers:
-        index, outcome = done.get()
-        if isinstance(outcome, BaseException):
-            raised = raised or outcome  # saved what the others fetched first
-            continue
-        results[index] = outcome
-        if outcome.values:
-            history = prune(record(history, day, outcome.values), day, horizon_days)
-            save_history(path, history)
-    if raised is not None:
-        raise raised
-    reports = []
-    for index, provider in enumerate(providers):
-        result = results[index]
-        deferred = set(result.deferred)
-        left = [p for p in ordered[index] if p.id in deferred]
-        since = [last_refreshed(history, p, provider.signals) for p in left]
-        reports.append(ProviderReport(
-            name=provider.name, label=provider.label, papers=result.asked,
-            fetched=len(result.values), unknown=len(result.unknown),
-            failed=len(result.failures),
-            error=result.failures[0][1] if result.failures else "",
-            deferred=len(result.deferred),
-            left_since=min((d for d in since if d is not None), default=None),
-            left_never=sum(d is None for d in since)))
-    return RefreshReport(day, len(papers), tuple(reports), budget)
-
-
-def _fetch(provider: Provider, papers: Sequence[Paper], progress: Progress | None,
-           budget: float | None = None) -> FetchResult:
-    """One provider's answer, with every value checked: a value that is not a count makes
-    that paper a failure of this provider (it never reaches the history), and a provider
-    that breaks (a bug, an answer its parser did not foresee) fails alone: the others still
-    run and their values are still saved. ``papers`` come stalest first; with a
-    ``budget``, those its rate limit cannot cover in time are deferred without asking."""
-    from .sources.signals import FetchResult
-
-    try:
-        ask, later = provider.split(papers, budget)
-        result = provider.fetch(ask, progress, budget=budget)
-    except Exception as exc:  # noqa: BLE001 - one provider must not stop the others
-        failed = FetchResult(asked=len(papers))
-        message = f"{provider.label} failed: {type(exc).__name__}: {_printable(str(exc))[:200]}"
-        failed.failures.extend((p.id, message) for p in papers)
-        return failed
-    deferred = list(result.deferred) + [p.id for p in later if provider.key(p)]
-    checked = FetchResult(unknown=list(result.unknown), failures=list(result.failures),
-                          asked=result.asked + len(deferred) - len(result.deferred),
-                          deferred=deferred)
-    for paper_id, signals in result.values.items():
-        bad = sorted(name for name, value in signals.items() if not is_count(value))
-        if bad:
-            checked.failures.append((paper_id, "; ".join(
-                f"{name}: {describe(signals[name])} is not a count ({COUNT_RANGE})"
-                for name in bad)))
-        else:
-            checked.values[paper_id] = dict(signals)
-    return checked
 
 
 def history_json(history: History) -> dict[str, Any]:

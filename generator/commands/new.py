@@ -19,10 +19,10 @@ from pathlib import Path
 
 from slugify import slugify
 
+from ..core.entries import load_schema
+from ..core.files import atomic_write
+from ..core.terminal import is_control, visible
 from .cli import parse_date, today
-from .entries import load_schema
-from .files import atomic_write
-from .terminal import is_control, visible
 
 SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
 #: Where the generator's source lives; the new list's workflows install it from here unless

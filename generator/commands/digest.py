@@ -1,5 +1,5 @@
-"""``reading-list digest`` and ``reading-list import``: thin glue over digest.py and
-importer.py (argument parsing, the clock, the environment, messages and exit codes)."""
+"""``reading-list digest``: thin glue over :mod:`generator.pages.digest` (argument parsing,
+the clock, the environment, messages and exit codes)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ import os
 import sys
 from pathlib import Path
 
-from .authoring import known_papers
-from .cli import add_papers_options, load_or_explain, today
-from .config import SiteConfig, load_site_config
-from .digest import (
+from ..core.config import SiteConfig
+from ..core.terminal import visible, visible_lines
+from ..pages.digest import (
     DigestError,
     SettingsError,
     SmtpSettings,
@@ -25,19 +24,9 @@ from .digest import (
     record_sent,
     send,
 )
-from .feeds import FeedError, require_site_url
-from .importer import (
-    ImportError_,
-    fetch,
-    match_words,
-    parse_feed,
-    plan_import,
-    read_source,
-    source_url,
-    write_plan,
-)
-from .sources.http import HttpError
-from .terminal import visible, visible_lines
+from ..pages.feeds import FeedError, require_site_url
+from ..plugin.settings import load_site_config
+from .cli import add_papers_options, load_or_explain, today
 
 
 def _config(args: argparse.Namespace) -> SiteConfig:
@@ -96,8 +85,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def _digest(args: argparse.Namespace) -> int:
-    from .metrics import HistoryError, load_history
-    from .trending import WINDOWS, rank
+    from ..core.metrics import HistoryError, load_history
+    from ..core.trending import WINDOWS, rank
 
     config = _config(args)
     require_site_url(config)  # emails link to the site: links must be absolute
@@ -149,87 +138,4 @@ def _digest(args: argparse.Namespace) -> int:
     record_sent(marker, day, message_id(day, config), len(settings.to), now)
     print(f"sent the digest for {day} to {len(settings.to)} recipient(s) via {where}; "
           f"recorded in {visible(marker)}", file=sys.stderr)
-    return 0
-
-
-# ---------------------------------------------------------------------------- import
-
-
-def _import_setup(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("sources", metavar="SOURCE", nargs="+",
-                        help="bibliography files (BibTeX .bib, CSL-JSON .json, RIS .ris, CSV "
-                             ".csv, a Markdown awesome-list .md), or one arXiv RSS/Atom URL, "
-                             "saved feed file or arXiv category such as cs.CR")
-    parser.add_argument("--into", type=Path, default=None, metavar="DIR",
-                        help="where entries go (default: PAPERS/inbox, for review; "
-                             "--into papers puts them straight on the list)")
-    parser.add_argument("--category", default=None, metavar="SLUG",
-                        help="bibliographies: file every paper in this category (default: "
-                             "the source's headings or CSV column, else the file's name)")
-    parser.add_argument("--tags", default=None, metavar="A,B",
-                        help="bibliographies: tags added to every paper")
-    parser.add_argument("--enrich", action="store_true",
-                        help="bibliographies: then fill missing abstracts, authors, dates "
-                             "and venues from arXiv, Semantic Scholar and Crossref")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="bibliographies: say what would be written; write nothing")
-    parser.add_argument("--match", default=None, metavar="WORDS",
-                        help="feeds: keep papers whose title or abstract contains any of these "
-                             "words (commas separate phrases: 'model stealing, watermark')")
-    parser.add_argument("--limit", type=int, default=None, metavar="N",
-                        help="feeds: write at most N candidates")
-    parser.add_argument("--inbox", type=Path, default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--include-replacements", action="store_true",
-                        help="feeds: also import arXiv 'replace' announcements (new versions "
-                             "of older papers)")
-    parser.add_argument("--timeout", type=float, default=30.0,
-                        help="feeds: seconds to wait for the server (default: 30)")
-    add_papers_options(parser)
-
-
-def cmd_import(args: argparse.Namespace) -> int:
-    """Bring papers in from a bibliography (BibTeX, CSL-JSON, RIS, CSV, awesome-list) or an
-    arXiv feed; entries go to papers/inbox/ for review unless --into says otherwise."""
-    from . import import_cli
-
-    if import_cli.bibliography_sources(args.sources):
-        return import_cli.run(args, today(args))
-    if len(args.sources) > 1:
-        print("import: give one arXiv feed at a time (bibliography files can be combined)",
-              file=sys.stderr)
-        return 2
-    args.source = args.sources[0]
-    if args.limit is not None and args.limit < 0:
-        print("import: --limit must be 0 or more", file=sys.stderr)
-        return 2
-    try:
-        url = source_url(args.source, dict(os.environ))
-        data = fetch(url, timeout=args.timeout) if url else read_source(Path(args.source))
-        candidates = parse_feed(data)
-    except HttpError as exc:  # messages quote the server's answer and the URL
-        print(f"import: cannot fetch the feed: {visible(exc)}", file=sys.stderr)
-        return 1
-    except ImportError_ as exc:
-        print(f"import: {visible(args.source)}: {visible(exc)}", file=sys.stderr)
-        return 1
-    inbox = args.into or args.inbox or args.papers / "inbox"
-    known = known_papers([args.papers, inbox])
-    plan = plan_import(candidates, known, match_words(args.match), args.limit,
-                       args.include_replacements)
-    written = write_plan(plan, inbox, today(args), url or args.source)
-    for path in written:
-        print(visible(path.as_posix()))
-    skipped = [f"{len(plan.known)} already on the list or in the inbox"]
-    if plan.unmatched:
-        skipped.append(f"{plan.unmatched} not matching --match")
-    if plan.replacements:
-        skipped.append(f"{plan.replacements} arXiv replacements")
-    if plan.over_limit:
-        skipped.append(f"{plan.over_limit} over --limit")
-    print(f"{len(candidates)} paper(s) in the feed: wrote {len(written)} candidate(s) to "
-          f"{visible(inbox.as_posix())}/; skipped " + ", ".join(skipped), file=sys.stderr)
-    if written:
-        print("review each one (category, tags, note), then move it to "
-              f"{visible(args.papers.as_posix())}/ and run `reading-list check`",
-              file=sys.stderr)
     return 0

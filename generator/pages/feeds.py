@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .config import SiteConfig
+from ..core.config import SiteConfig
+from ..core.entries import Collection, Paper, Taxonomy
 from .digest import DigestDay, clean, digest_days, digest_html, html_fragment
-from .entries import Collection, Paper, Taxonomy
 
 DC = "http://purl.org/dc/elements/1.1/"
 PRISM = "http://prismstandard.org/namespaces/basic/2.0/"
@@ -380,7 +380,7 @@ def build_feeds(collection: Collection, config: SiteConfig, today: dt.date,
                 rankings: Sequence[Any] | None = None) -> dict[str, bytes]:
     """Every feed file of the site and ``feeds.opml``: site path -> bytes. Deterministic.
 
-    ``rankings`` are :class:`generator.trending.Ranking` values (for ``today`` and, when the
+    ``rankings`` are :class:`generator.core.trending.Ranking` values (for ``today`` and, when the
     caller has them, earlier days); without them the digest lists additions only.
     Raises :class:`FeedError` without an absolute ``site_url``.
     """

@@ -183,16 +183,3 @@ class Background(Generic[T]):
             _stop(self.pid)
             os.close(self.read)
             self.pid = None
-
-
-class Inline(Generic[T]):
-    """``fn()`` computed here and now, behind the same interface as :class:`Background`."""
-
-    def __init__(self, fn: Callable[[], T]) -> None:
-        self.value = fn()
-
-    def result(self) -> T:
-        return self.value
-
-    def cancel(self) -> None:
-        pass

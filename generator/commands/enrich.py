@@ -41,9 +41,8 @@ from typing import Any, TextIO
 
 import fastjsonschema
 
-from .authoring import dump_entry, known_papers
-from .cli import add_papers_options, today
-from .entries import (
+from ..core.authoring import dump_entry, known_papers
+from ..core.entries import (
     Problem,
     Taxonomy,
     check_entry_text,
@@ -52,9 +51,10 @@ from .entries import (
     normalize_space,
     title_key,
 )
-from .files import Located, YamlError, atomic_write, iter_entry_files, load_yaml, parse_yaml
-from .sources import arxiv, crossref, metadata
-from .sources.metadata import ARXIV, CROSSREF, OPENALEX, S2, Breaker, Clients, Record
+from ..core.files import Located, YamlError, atomic_write, iter_entry_files, load_yaml, parse_yaml
+from ..sources import arxiv, crossref, metadata
+from ..sources.metadata import ARXIV, CROSSREF, OPENALEX, S2, Breaker, Clients, Record
+from .cli import add_papers_options, today
 
 FIELDS = ("abstract", "authors", "published", "venue", "doi", "code")
 CHUNK = 100  #: papers looked up (and written) per round: one arXiv request's worth

@@ -5,8 +5,8 @@ command that needs the site's settings (digest, metrics, trending).
 MkDocs; the commands that run without building read the file with MkDocs' own YAML loader
 (``!ENV`` and friends work) and validate the ``reading-list`` options with the same class, so a
 typo or an out-of-range value is the same clear error in ``build`` and in ``digest``, never a
-silent fallback to defaults. :func:`generator.config.from_options` turns the validated values
-into the core's :class:`~generator.config.SiteConfig`.
+silent fallback to defaults. :func:`generator.core.config.from_options` turns the validated values
+into the core's :class:`~generator.core.config.SiteConfig`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import Any
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
+
+from ..core.config import SiteConfig, from_options
 
 WINDOWS = ("day", "week", "month")
 
@@ -85,7 +87,7 @@ def read_mkdocs_yml(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     Raises :class:`SettingsError` naming the file and every invalid option."""
     from mkdocs import utils
 
-    from .files import YamlError, read_text
+    from ..core.files import YamlError, read_text
 
     try:
         text = read_text(path, 1024 * 1024)
@@ -133,3 +135,16 @@ def _plugin_options(plugins: Any, path: Path) -> dict[str, Any]:
                                     "mapping")
             return dict(value)
     return {}
+
+
+def load_site_config(mkdocs_yml: Path = Path("mkdocs.yml"),
+                     site_url: str | None = None) -> SiteConfig:
+    """Read ``mkdocs.yml`` for commands that do not build the site, validating the plugin's
+    options with the plugin's own config class (:mod:`generator.plugin.settings`): an invalid file
+    or option raises :class:`~generator.plugin.settings.SettingsError` (a ValueError) naming it."""
+    from ..plugin.settings import read_mkdocs_yml
+
+    data, options = read_mkdocs_yml(mkdocs_yml)
+    if site_url is not None:
+        data["site_url"] = site_url
+    return from_options(mkdocs_yml.parent, data, options)

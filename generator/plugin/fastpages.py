@@ -31,9 +31,9 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import get_build_date
 
+from ..pages import Page
+from ..pages.minify import collapse
 from . import compat
-from .minify import collapse
-from .pages import Page
 
 SLOTS = ("title", "description", "canonical", "edit", "content")
 #: How the template may print a value; the marker below shows which one a place used.

@@ -14,8 +14,9 @@ import socket
 import sys
 from pathlib import Path
 
-from .cli import add_papers_options, load, load_or_explain, report, today
-from .outputs import (
+from ..core.terminal import visible
+from ..plugin import engine
+from ..plugin.outputs import (
     OutputError,
     build_lock,
     check_site_dir,
@@ -24,7 +25,7 @@ from .outputs import (
     staging_dir,
     swap,
 )
-from .terminal import visible
+from .cli import add_papers_options, load, load_or_explain, report, today
 
 
 def _setup_build(parser: argparse.ArgumentParser) -> None:
@@ -44,17 +45,14 @@ def _epoch(day) -> str:
 
 
 def _mkdocs_config(args: argparse.Namespace, **overrides):
-    from mkdocs.config import load_config
-
-    options = {"config_file": str(args.config_file), **overrides}
     if args.site_url:
-        options["site_url"] = args.site_url
-    return load_config(**options)
+        overrides["site_url"] = args.site_url
+    return engine.load(str(args.config_file), **overrides)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Check the entries, then build the site (strict); the old site stays on any failure."""
-    from mkdocs.exceptions import MkDocsException
+    MkDocsException = engine.engine_error()  # noqa: N806 - an exception class
 
     if not args.config_file.is_file():
         print(f"{args.config_file}: no such file (run in the list's folder, or use -f)",
@@ -94,8 +92,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _build_into(config, final: Path) -> bool:
     """Build into a staging folder beside ``final`` and swap it in; False on a build error
     (reported; the previous site untouched). Call while holding the build lock."""
-    from mkdocs.commands.build import build
-    from mkdocs.exceptions import MkDocsException
+    MkDocsException = engine.engine_error()  # noqa: N806 - an exception class
 
     check_site_dir(final, Path(config.config_file_path).parent, ())  # again, under the lock
     staging = staging_dir(final)
@@ -103,14 +100,7 @@ def _build_into(config, final: Path) -> bool:
     try:
         try:
             config["site_dir"] = str(staging)
-            # As `mkdocs build` does: MkDocs keeps plugin instances for the whole process
-            # (for serve's rebuilds), so a build after a serve in the same process must say
-            # it is a build, or the plugin would carry on in serve mode.
-            config.plugins.on_startup(command="build", dirty=False)
-            try:
-                build(config)
-            finally:
-                config.plugins.on_shutdown()
+            engine.build(config)
         except BaseException:
             if os.getpid() != parent:  # the plugin's second rendering process (fork):
                 os._exit(1)  # only the parent may touch the staging folder
@@ -190,8 +180,7 @@ def _address_message(dev_addr: str, error: OSError) -> str:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Preview the site with live reload; rebuilds when an entry or template changes."""
-    from mkdocs.commands.serve import serve
-    from mkdocs.exceptions import MkDocsException
+    MkDocsException = engine.engine_error()  # noqa: N806 - an exception class
 
     parsed = _split_addr(args.dev_addr)
     error = _bind_error(*parsed) if parsed is not None else None
@@ -206,8 +195,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         # Dirty rebuilds: after an edit only the pages whose content changed are rendered
         # again (the plugin tells MkDocs which); the first build is always complete.
-        serve(config_file=str(args.config_file), dev_addr=args.dev_addr, livereload=True,
-              build_type=None if args.full else "dirty")
+        engine.serve(str(args.config_file), args.dev_addr, dirty=not args.full)
     except MkDocsException as exc:
         print(f"serve failed: {exc}", file=sys.stderr)
         return 1

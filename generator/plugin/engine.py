@@ -1,0 +1,42 @@
+"""The MkDocs calls behind ``reading-list build`` and ``serve``: loading the config, one
+build, a serve session. The commands call these and never import MkDocs themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def engine_error() -> type[Exception]:
+    """The exception MkDocs raises for a config or build error (``MkDocsException``)."""
+    from mkdocs.exceptions import MkDocsException
+
+    return MkDocsException
+
+
+def load(config_file: str, **overrides: Any) -> Any:
+    """mkdocs.yml loaded and validated by MkDocs (plugins included)."""
+    from mkdocs.config import load_config
+
+    return load_config(config_file=config_file, **overrides)
+
+
+def build(config: Any) -> None:
+    """One build into ``config.site_dir``. As `mkdocs build` does, the plugins are told it
+    is a build: MkDocs keeps plugin instances for the whole process (for serve's
+    rebuilds), so a build after a serve session in the same process would otherwise carry
+    on in serve mode."""
+    from mkdocs.commands.build import build as mkdocs_build
+
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        mkdocs_build(config)
+    finally:
+        config.plugins.on_shutdown()
+
+
+def serve(config_file: str, dev_addr: str, dirty: bool) -> None:
+    """A live-reloading preview; with ``dirty`` only changed pages are rendered again."""
+    from mkdocs.commands.serve import serve as mkdocs_serve
+
+    mkdocs_serve(config_file=config_file, dev_addr=dev_addr, livereload=True,
+                 build_type="dirty" if dirty else None)
