@@ -29,7 +29,7 @@ from typing import Any
 
 from slugify import slugify
 
-from ..core.authoring import FIELD_ORDER, dump_entry, make_id, with_schema_header
+from ..core.authoring import FIELD_ORDER, dump_entry, entry_data, make_id, with_schema_header
 from ..core.entries import (
     ID_RE,
     MAX_ID_LENGTH,
@@ -42,7 +42,7 @@ from ..core.entries import (
     normalize_url,
     title_key,
 )
-from ..core.files import YamlError, atomic_write, iter_entry_files, load_yaml, read_text
+from ..core.files import atomic_write, read_text
 from ..sources.formats import Record
 
 MAX_TAGS = 12  #: the schema's cap on tags per entry
@@ -216,23 +216,15 @@ def index_list(folders: Iterable[Path]) -> ListIndex:
     """Ids and identifying keys of every entry in ``folders``, read leniently (an entry with
     errors still counts: ``check`` reports it, import must not duplicate it)."""
     index = ListIndex()
-    for folder in folders:
-        if not folder.is_dir():
+    for path, data in entry_data(folders):
+        index.ids.add(path.stem)
+        if data is None:
             continue
-        for path in iter_entry_files(folder):
-            index.ids.add(path.stem)
-            try:
-                data = load_yaml(path).data
-            except (YamlError, OSError):
-                continue
-            if not isinstance(data, dict):
-                continue
-            index.ids.update(a for a in data.get("aliases") or [] if isinstance(a, str))
-            record = Record(title=str(data.get("title") or ""),
-                            arxiv=_text(data.get("arxiv")), doi=_text(data.get("doi")),
-                            url=_text(data.get("url")))
-            for key in paper_keys(record):
-                index.keys.setdefault(key, path.as_posix())
+        index.ids.update(a for a in data.get("aliases") or [] if isinstance(a, str))
+        record = Record(title=str(data.get("title") or ""), arxiv=_text(data.get("arxiv")),
+                        doi=_text(data.get("doi")), url=_text(data.get("url")))
+        for key in paper_keys(record):
+            index.keys.setdefault(key, path.as_posix())
     return index
 
 

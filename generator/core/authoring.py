@@ -10,7 +10,7 @@ import json
 import os
 import re
 import textwrap
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,22 +180,29 @@ class Known:
     titles: dict[str, str] = field(default_factory=dict)  #: title_key -> file
 
 
+def entry_data(folders: Iterable[Path]) -> Iterator[tuple[Path, dict[str, Any] | None]]:
+    """Every entry file in ``folders`` with its data, read leniently: None for a file that
+    does not parse or is not a mapping (``check`` reports it; who lists what is on the list
+    must still count its id)."""
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in iter_entry_files(folder):
+            try:
+                data = load_yaml(path).data
+            except (YamlError, OSError):
+                data = None
+            yield path, data if isinstance(data, dict) else None
+
+
 def known_papers(folders: Iterable[Path]) -> Known:
     """Read identifiers straight from every entry file in ``folders``, leniently: a list with
     errors still refuses duplicates, and a file that does not parse still reserves its id
     (``check`` reports it; ``add`` and ``import`` need not give up on the whole list)."""
     known = Known()
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in iter_entry_files(folder):
-            known.ids.add(path.stem)
-            try:
-                data = load_yaml(path).data
-            except (YamlError, OSError):
-                continue
-            if not isinstance(data, dict):
-                continue
+    for path, data in entry_data(folders):
+        known.ids.add(path.stem)
+        if data is not None:
             where = path.as_posix()
             known.ids.update(a for a in data.get("aliases") or [] if isinstance(a, str))
             for name, table in (("arxiv", known.arxiv), ("doi", known.doi)):
