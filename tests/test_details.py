@@ -109,3 +109,20 @@ def test_theme_overrides_stay_out_of_the_site(site):
     html_ = (site / "index.html").read_text("utf-8")
     # The early script is inline, before Material's bundle.
     assert html_.index("__rlUrl") < html_.index("assets/javascripts/bundle.")
+
+
+
+def test_titles_with_math_read_as_text_in_title_and_og_title(tmp_path: Path):
+    project = make_project(tmp_path / "math")
+    entry = (project / "papers" / "trojanstego.yaml").read_text("utf-8")
+    entry = entry.replace(
+        'title: "TrojanStego: Your Language Model Can Secretly Be A Steganographic Privacy '
+        'Leaking Agent"', "title: 'Tight $\\ell_2$ Bounds for Hidden Messages'")
+    assert "ell_2" in entry
+    (project / "papers" / "trojanstego.yaml").write_text(entry, "utf-8")
+    out = project / "site"
+    assert build(project, out) == 0
+    page = out / "papers" / "trojanstego" / "index.html"
+    assert "$" not in title(page) and "\\" not in title(page)
+    og = re.search(r'<meta property="og:title" content="([^"]*)"', page.read_text("utf-8"))
+    assert og is not None and "$" not in og.group(1)

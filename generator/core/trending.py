@@ -144,14 +144,24 @@ def added_words(paper: Paper, today: dt.date) -> str:
     return f"added {age} days ago"
 
 
+#: English month names: what pages say must not depend on the build machine's locale.
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+def human_date(day: dt.date) -> str:
+    """``2 December 2026``: the pages' one date format (ISO stays in data files)."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
 def published_words(paper: Paper) -> str | None:
     if not paper.published:
         return None
     p = paper.published
     if p.day:
-        return f"published {p.day} {dt.date(p.year, p.month or 1, 1):%B} {p.year}"
+        return f"published {p.day} {MONTHS[(p.month or 1) - 1]} {p.year}"
     if p.month:
-        return f"published {dt.date(p.year, p.month, 1):%B} {p.year}"
+        return f"published {MONTHS[p.month - 1]} {p.year}"
     return f"published {p.year}"
 
 
@@ -220,16 +230,17 @@ def _order(collection: Collection, history: History, today: dt.date, window: str
         listed.sort(key=lambda s: (-s.score, *_recency_key(s.paper)))
         explanation = (
             f"Ranked by growth in citations, Hugging Face upvotes and GitHub stars in the "
-            f"{_span(days)} to {today.isoformat()}, plus a boost for papers "
+            f"{_span(days)} to {human_date(today)}, plus a boost for papers "
             f"added in the last {BOOST_DAYS // 7} weeks.")
         return "", explanation, data_date, listed
     if not usable:
         why = "No popularity data yet"
     elif len(usable) == 1:
-        why = (f"Popularity data starts on {usable[0].isoformat()} and growth needs two days "
-               "of it")
+        why = (f"Popularity data starts on {human_date(usable[0])} and growth needs two "
+               "days of it")
     else:
-        why = f"No new citations, stars or upvotes in the {_span(days)} to {today.isoformat()}"
+        why = (f"No new citations, stars or upvotes in the {_span(days)} to "
+               f"{human_date(today)}")
     listed = sorted(scored, key=lambda s: _newest_key(s.paper))
     return why, f"{why}: {FALLBACK_RULE}.", data_date, listed
 

@@ -364,7 +364,9 @@ class _Builder:
         cached = _PAPER_PAGES.get(key)
         if cached is None:
             path = f"papers/{paper.id}/index.md"
-            self.add(path, paper.title, "paper.html.j2", head_kind="paper", slug=paper.id,
+            # <title> is plain text: $\ell_2$ reads as ℓ₂ there, not as TeX.
+            self.add(path, math_text(paper.title), "paper.html.j2", head_kind="paper",
+                     slug=paper.id,
                      source=paper.source,
                      meta={"hide": ["toc"], "template": "reading-list-paper.html",
                            # Material prints it unescaped into <meta name="description">.
@@ -572,8 +574,7 @@ def _tex_text(tex: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = trending.MONTHS
 
 
 def display_date(value: dt.date | Any) -> str:
@@ -609,7 +610,7 @@ def paper_head(paper: Paper, config: SiteConfig, url: str) -> str:
     tags.append(("name", "citation_keywords", "; ".join(paper.tags)))
     page_url = config.absolute(url) if config.site_url else ""
     # Twitter/X cards fall back to the og: values, so only the card type is repeated.
-    tags += [("property", "og:type", "article"), ("property", "og:title", paper.title),
+    tags += [("property", "og:type", "article"), ("property", "og:title", math_text(paper.title)),
              ("property", "og:description", summary(paper)),
              ("property", "og:site_name", config.site_name),
              ("name", "twitter:card", "summary")]
