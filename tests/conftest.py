@@ -55,3 +55,16 @@ def papers_dir(tmp_path: Path) -> Path:
     folder.mkdir()
     shutil.copy(CASES / "taxonomy.yml", folder / "taxonomy.yml")
     return folder
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Debian Chromium per test module, through Playwright (browser tests skip
+    with a reason when there is no chromium: see tests/browserkit.py)."""
+    from browserkit import launch
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()

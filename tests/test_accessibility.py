@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browserkit import CHROMIUM, NO_CHROMIUM, launch, serve
+from browserkit import CHROMIUM, NO_CHROMIUM, serve
 from sitekit import ROOT, build, make_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)]
@@ -63,14 +63,6 @@ def served(site: Path) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def open_page(context, base: str, path: str):

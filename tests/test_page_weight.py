@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browserkit import CHROMIUM, NO_CHROMIUM, Log, Request, launch, serve
+from browserkit import CHROMIUM, NO_CHROMIUM, Log, Request, serve
 from sitekit import ROOT, make_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)]
@@ -65,14 +65,6 @@ def build_at(project: Path, site: Path, site_url: str) -> int:
         os.chdir(old)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 def papers(site: Path, math: bool) -> list[str]:
