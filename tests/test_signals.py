@@ -100,10 +100,13 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if apis.delay:
                 time.sleep(apis.delay)
-            self._answer(method)
         finally:
+            # Counted out before the answer is sent: once the client has its answer it may
+            # start its next request while this thread is still finishing, which would count
+            # one request twice.
             with apis.lock:
                 apis.in_flight -= 1
+        self._answer(method)
 
     def _answer(self, method: str) -> None:
         apis: FakeApis = self.server.apis
