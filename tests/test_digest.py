@@ -18,21 +18,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from generator.commands import cli
+from generator.commands.sentmarker import MarkerError, already_sent, load_marker, record_sent
 from generator.core.config import SiteConfig
 from generator.core.entries import Collection, load_collection
 from generator.core.files import iter_entry_files
 from generator.core.trending import Ranking, TrendingRow
-from generator.pages.digest import (
-    DigestError,
-    SettingsError,
-    SmtpSettings,
-    already_sent,
-    build_message,
-    digest_for,
-    digest_text,
-    load_marker,
-    record_sent,
-)
+from generator.pages.digest import build_message, digest_for, digest_text
+from generator.sources.smtp import SettingsError, SmtpSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 27)
@@ -110,7 +102,7 @@ def test_settings_from_env() -> None:
                          ({"SMTP_PORT": "smtp"}, "SMTP_PORT must be a port"),
                          ({"SMTP_SECURITY": "tls1.0"}, "SMTP_SECURITY must be"),
                          ({"SMTP_PASSWORD": ""}, "SMTP_PASSWORD is not")]:
-        with pytest.raises(DigestError, match=message):
+        with pytest.raises(SettingsError, match=message):
             SmtpSettings.from_env({**env, **bad})
 
 
@@ -141,7 +133,7 @@ def test_marker_round_trip_and_corruption(tmp_path: Path) -> None:
                 dt.datetime(2028, 4, 10, tzinfo=dt.UTC))
     assert list(load_marker(marker)["sent"]) == ["2028-04-10"]  # old days pruned
     marker.write_text("{not json")
-    with pytest.raises(DigestError, match="not a digest marker file"):
+    with pytest.raises(MarkerError, match="not a digest marker file"):
         already_sent(marker, TODAY)
 
 

@@ -1,5 +1,6 @@
-"""``reading-list digest``: thin glue over :mod:`generator.pages.digest` (argument parsing,
-the clock, the environment, messages and exit codes)."""
+"""``reading-list digest``: thin glue over the digest's content (:mod:`generator.pages.digest`),
+its delivery (:mod:`generator.sources.smtp`) and the sent marker (:mod:`.sentmarker`):
+argument parsing, the clock, the environment, messages and exit codes."""
 
 from __future__ import annotations
 
@@ -11,22 +12,23 @@ from pathlib import Path
 
 from ..core.config import SiteConfig
 from ..core.terminal import visible, visible_lines
-from ..pages.digest import (
-    DigestError,
-    SettingsError,
-    SmtpSettings,
-    addresses_from_env,
-    already_sent,
-    build_message,
-    digest_for,
-    message_id,
-    readable,
-    record_sent,
-    send,
-)
+from ..pages.digest import build_message, digest_for, message_id
 from ..pages.feeds import FeedError, require_site_url
 from ..plugin.settings import load_site_config
+from ..sources.smtp import (
+    SettingsError,
+    SmtpError,
+    SmtpSettings,
+    addresses_from_env,
+    readable,
+    send,
+)
 from .cli import add_papers_options, load_or_explain, today
+from .sentmarker import MarkerError, already_sent, record_sent
+
+
+class DigestError(Exception):
+    """The digest cannot be made (settings file, metrics history); one line for the user."""
 
 
 def _config(args: argparse.Namespace) -> SiteConfig:
@@ -79,7 +81,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     except SettingsError as exc:  # the environment is wrong: like a wrong option
         print(f"digest: {visible(exc)}", file=sys.stderr)
         return 2
-    except (DigestError, FeedError) as exc:  # may quote a server's answer
+    except (DigestError, SmtpError, MarkerError, FeedError) as exc:  # may quote a server's answer
         print(f"digest: {visible(exc)}", file=sys.stderr)
         return 1
 
