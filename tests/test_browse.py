@@ -225,6 +225,23 @@ def test_browse_facets_and_index_json(small):
     assert ranking.fallback and columns["rank"] == [None] * 5
 
 
+def test_index_json_maps_renamed_papers_old_ids_to_their_ids(small, tmp_path: Path):
+    ranking = trending.rank(small, trending.load_history_or_empty(None), TODAY, "week")
+    assert "aliases" not in json.loads(papers_index_json(small, ranking))  # none renamed
+    renamed = collection_in(tmp_path / "renamed", {
+        "two": entry("Two covert", ["Ada Lovelace"], "2025-01", "2026-11-20", "covert",
+                     ["b-alpha"]) + "aliases: [two-old, a-two]\n",
+        "four": entry("Four alpha", ["Alan Turing"], "2022", "2026-11-25", "covert",
+                      ["a-zeta"]) + "aliases: [four-was]\n",
+        "five": entry("Five", ["Grace Hopper"], "2021-07", "2026-10-01", "privacy", ["c-mid"]),
+    })
+    ranking = trending.rank(renamed, trending.load_history_or_empty(None), TODAY, "week")
+    text = papers_index_json(renamed, ranking).decode()
+    # Old id -> current id, sorted by old id whatever the papers' order; old ids are not rows.
+    assert '"aliases":{"a-two":"two","four-was":"four","two-old":"two"}' in text
+    assert json.loads(text)["papers"]["id"] == ["four", "two", "five"]
+
+
 def test_only_slugs_the_browser_cannot_compute_are_listed():
     # browse.js: NFKD, combining marks dropped, lower case, other runs one hyphen.
     assert simple_slug("Paul Röttger") == author_slug("Paul Röttger") == "paul-rottger"

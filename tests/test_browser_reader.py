@@ -196,6 +196,77 @@ def test_import_refuses_what_is_not_a_marks_file(page, base_url, tmp_path: Path,
     assert pressed(page, "trojanstego") == ["to-read"]  # nothing lost
 
 
+#: Where saved.js keeps the marks of a site served at "/" (the key holds the site's path).
+SAVED_KEY = "reading-list:/:saved"
+
+
+def stored_marks(page) -> dict:
+    return json.loads(page.evaluate("k => localStorage.getItem(k)", SAVED_KEY))["marks"]
+
+
+def test_a_mark_on_a_renamed_papers_old_id_moves_to_its_id(page, base_url, tmp_path: Path):
+    # The fixture's trojanstego was renamed from trojan-stego-old (its aliases). A mark made
+    # before the rename is under the old id; "gone-paper" was taken off the list.
+    open_page(page, base_url + "papers/trojanstego/")
+    page.evaluate("([k, doc]) => localStorage.setItem(k, JSON.stringify(doc))", [SAVED_KEY, {
+        "version": 1, "marks": {
+            "gone-paper": {"status": "to-read", "date": "2020-01-02T00:00:00.000Z"},
+            "trojan-stego-old": {"status": "read", "date": "2020-01-01T00:00:00.000Z"}}}])
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    # The paper page has no index: a click there changes the clicked id only, so the old
+    # id's mark waits for the Saved page, which merges the two.
+    mark(page, "trojanstego", "to-read")
+    before = stored_marks(page)
+    assert sorted(before) == ["gone-paper", "trojan-stego-old", "trojanstego"]
+    clicked = before["trojanstego"]["date"]
+    assert clicked > "2020-01-01"
+    open_page(page, base_url + "saved/")
+    items = page.locator(".rl-saved__item")
+    items.first.wait_for()
+    # Merged: the more advanced status (read), the more recent date (the click's); saved
+    # back, so the old key is gone.
+    assert stored_marks(page) == {
+        "gone-paper": {"status": "to-read", "date": "2020-01-02T00:00:00.000Z"},
+        "trojanstego": {"status": "read", "date": clicked}}
+    assert [i.get_attribute("data-paper-id") for i in items.all()] == \
+        ["trojanstego", "gone-paper"]  # most recently marked first
+    new = page.locator('.rl-saved__item[data-paper-id="trojanstego"]')
+    assert new.locator("a").inner_text().startswith("TrojanStego")
+    assert pressed(page, "trojanstego") == ["read"]
+    assert page.locator(".rl-saved__message").inner_text() == "2 saved: 1 to read, 1 read."
+    # A paper truly gone says so, and its own control takes the mark off.
+    gone = page.locator('.rl-saved__item[data-paper-id="gone-paper"]')
+    assert gone.locator(".rl-saved__title").inner_text() == "gone-paper (no longer on the list)"
+    mark(page, "gone-paper", "to-read")
+    assert items.count() == 1 and sorted(stored_marks(page)) == ["trojanstego"]
+    # An export names the current id.
+    with page.expect_download() as download:
+        page.locator(".rl-saved__export").click()
+    exported = json.loads(Path(download.value.path()).read_text("utf-8"))
+    assert exported["marks"] == {"trojanstego": {"status": "read", "date": clicked}}
+    # Every card shows it.
+    open_page(page, base_url + "categories/covert/")
+    assert pressed(page, "trojanstego") == ["read"]
+    card = page.locator('.rl-card:has(a[href$="papers/trojanstego/"])')
+    assert "rl-card--read" in card.get_attribute("class")
+    # A marks file with the old id (here with the current one too) imports onto the paper.
+    page.evaluate("localStorage.clear()")
+    open_page(page, base_url + "saved/")
+    page.locator(".rl-saved__message", has_text="Nothing saved yet").wait_for()
+    marks_file = tmp_path / "old-marks.json"
+    marks_file.write_text(json.dumps({"version": 1, "marks": {
+        "trojan-stego-old": {"status": "read", "date": "2021-01-01T00:00:00.000Z"},
+        "trojanstego": {"status": "to-read", "date": "2021-02-01T00:00:00.000Z"}}}), "utf-8")
+    page.locator(".rl-saved__file").set_input_files(str(marks_file))
+    page.locator(".rl-saved__message", has_text="Imported").wait_for()
+    assert page.locator(".rl-saved__message").inner_text() == "Imported 1 mark."
+    assert stored_marks(page) == {
+        "trojanstego": {"status": "read", "date": "2021-02-01T00:00:00.000Z"}}
+    assert [i.get_attribute("data-paper-id") for i in items.all()] == ["trojanstego"]
+    assert page.errors == [] and page.foreign == []
+
+
 def test_without_javascript_no_control_is_shown(browser, base_url):
     context = browser.new_context(java_script_enabled=False)
     pg = context.new_page()

@@ -1037,7 +1037,9 @@ def papers_index_json(collection: Collection, ranking: trending.Ranking) -> byte
     newest addition first: as rows of objects the keys alone were a third of the gzipped
     file. Each paper's first three authors, with the number of the others (a row shows
     "A, B, C et al."); categories and tags as indexes into the lists at the top; the
-    trending rank (null when unranked or when there is no popularity data)."""
+    trending rank (null when unranked or when there is no popularity data); a renamed
+    paper's former ids as ``aliases`` (old id -> current id), so saved.js moves a mark kept
+    under an old id onto the paper, present only when some paper has been renamed."""
     taxonomy = collection.taxonomy
     cat_at = {c.slug: i for i, c in enumerate(taxonomy.categories)}
     tag_at = {t.slug: i for i, t in enumerate(taxonomy.tags)}
@@ -1062,6 +1064,9 @@ def papers_index_json(collection: Collection, ranking: trending.Ranking) -> byte
            "author_slugs": {name: slug for name, slug in sorted(slugs.items())
                             if slug != simple_slug(name)},
            "papers": columns}
+    aliases = {alias: p.id for p in papers for alias in p.aliases}
+    if aliases:
+        doc["aliases"] = dict(sorted(aliases.items()))
     return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 

@@ -9,6 +9,13 @@
 //
 // Everything shown comes from files we do not fully trust (an imported file, the index's
 // titles), so it is written with textContent and attributes, never as HTML.
+//
+// A renamed paper keeps its old id as an alias (the index's "aliases": {old: current}). A mark
+// kept under an old id is moved onto the current id whenever this script has the index, that
+// is on the Saved page (and so before an export), and an imported file's old ids are mapped
+// the same way. Other pages do not fetch the index for this: there a mark under an old id
+// stays in storage untouched (clicks change only the clicked id) until the Saved page is next
+// opened, which moves it and merges it with any mark made on the current id meanwhile.
 (function () {
   "use strict";
 
@@ -60,6 +67,39 @@
       }
     });
     return marks;
+  }
+
+  // Two marks of one paper as one: the more advanced status ("read" beats "to-read") and the
+  // more recent date (ISO times compare as text), whichever mark each comes from.
+  function merged(a, b) {
+    if (!a || !b) return a || b;
+    return { status: STATUSES[Math.max(STATUSES.indexOf(a.status), STATUSES.indexOf(b.status))],
+             date: a.date > b.date ? a.date : b.date };
+  }
+
+  // The id a mark belongs under: a renamed paper's current id for one of its old ids (rows
+  // from the index, see rowsFrom), else the id itself.
+  function currentId(id, rows) {
+    var target = own(rows, id) && rows[id].renamed;
+    return target && own(rows, target) && rows[target].title ? target : id;
+  }
+
+  // Ids are also names of Object.prototype's members ("constructor"): ask for own keys.
+  function own(object, key) {
+    return Object.prototype.hasOwnProperty.call(object, key);
+  }
+
+  // Marks under old ids moved onto the current ids; true when any moved.
+  function migrated(marks, rows) {
+    var moved = false;
+    Object.keys(marks).forEach(function (id) {
+      var target = currentId(id, rows);
+      if (target === id) return;
+      marks[target] = merged(marks[target], marks[id]);
+      delete marks[id];
+      moved = true;
+    });
+    return moved;
   }
 
   function sortedMarks(marks) {
@@ -180,9 +220,20 @@
       var byline = [names, venue.indexOf(year) >= 0 && venue ? "" : year, venue]
         .filter(Boolean).join(" · ");
       rows[p.id] = { title: typeof p.title === "string" ? p.title : p.id, byline: byline };
-      (Array.isArray(p.aliases) ? p.aliases : []).forEach(function (alias) {
-        if (typeof alias === "string") rows[alias] = { renamed: p.id };
+    });
+    // Old ids: papers/index.json maps them ({old: current}); papers.json lists each paper's.
+    var renames = doc && doc.aliases && typeof doc.aliases === "object" &&
+      !Array.isArray(doc.aliases) ? doc.aliases : {};
+    list.forEach(function (p) {
+      (p && Array.isArray(p.aliases) ? p.aliases : []).forEach(function (alias) {
+        renames[alias] = p.id;
       });
+    });
+    Object.keys(renames).forEach(function (alias) {
+      var id = renames[alias];
+      if (ID_RE.test(alias) && typeof id === "string" && own(rows, id) && !own(rows, alias)) {
+        rows[alias] = { renamed: id };
+      }
     });
     return rows;
   }
@@ -232,7 +283,7 @@
       .then(function (doc) {
         if (!page || page.root !== root) return;
         page.papers = rowsFrom(doc);
-        renderList();
+        refresh();
       })
       .catch(function () {
         if (page && page.root === root) message.textContent =
@@ -368,14 +419,21 @@
   }
 
   function exportMarks() {
+    var marks = load();
+    if (page.papers) migrated(marks, page.papers); // current ids, even if storing them failed
     var doc = { version: VERSION, site: ROOT.href, exported: new Date().toISOString(),
-                marks: sortedMarks(load()) };
+                marks: sortedMarks(marks) };
     download("saved-papers-" + today() + ".json", "application/json",
              JSON.stringify(doc, null, 2) + "\n");
     say(Object.keys(doc.marks).length + " marks exported.");
   }
 
   function importMarks(file) {
+    if (!page.papers) {
+      say("Not imported yet: the list of papers is still loading (or could not be loaded); " +
+          "try again when it shows.");
+      return;
+    }
     if (file.size > MAX_IMPORT_BYTES) {
       say("Not imported: " + file.name + " is larger than 1 MB, so it is not a marks file.");
       return;
@@ -396,22 +454,26 @@
         return;
       }
       var marks = load();
+      var fromFile = {};
       var added = 0, unknown = 0, invalid = 0;
       Object.keys(doc.marks).forEach(function (id) {
         var mark = doc.marks[id];
-        var row = page.papers[id];
-        if (row && row.renamed) {
-          id = row.renamed;
-          row = page.papers[id];
-        }
+        id = currentId(id, page.papers); // an old id of a renamed paper: the paper's
+        var row = own(page.papers, id) ? page.papers[id] : null;
         if (!isMark(mark)) {
           invalid += 1;
         } else if (!ID_RE.test(id) || !row || !row.title) {
           unknown += 1;
         } else {
-          marks[id] = { status: mark.status, date: mark.date || new Date().toISOString() };
-          added += 1;
+          // A file's mark replaces this browser's; a file holding a paper under its old and
+          // its current id gives one mark, merged.
+          fromFile[id] = merged(fromFile[id], { status: mark.status,
+                                                date: mark.date || new Date().toISOString() });
         }
+      });
+      Object.keys(fromFile).forEach(function (id) {
+        marks[id] = fromFile[id];
+        added += 1;
       });
       if (added && !store_(marks)) {
         say("Not imported: this browser's storage for the site is full.");
@@ -427,7 +489,13 @@
   }
 
   // -- wiring ------------------------------------------------------------------------------
+  // With the index at hand (the Saved page), marks under old ids move to the current ids
+  // first, here and in other tabs (whose writes come back through "storage").
   function refresh() {
+    if (page && page.papers) {
+      var marks = load();
+      if (migrated(marks, page.papers)) store_(marks);
+    }
     paintAll();
     renderList();
   }
