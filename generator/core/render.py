@@ -73,19 +73,29 @@ def json_ld(data: Any) -> Markup:
     return Markup(text)
 
 
-def short_authors(paper: Paper, limit: int = 3) -> str:
+#: How many names a short byline ("A, B, C et al.") shows: cards, rows, search, the digest.
+SHORT_AUTHORS = 3
+
+
+def shown_authors(paper: Paper, limit: int | None = SHORT_AUTHORS
+                  ) -> tuple[tuple[str, ...], bool]:
+    """The names a byline shows (the first ``limit``; every one with None) and whether it
+    ends in "et al.": more authors than it shows, or a list known to be incomplete. No
+    names, no "et al."."""
+    names = tuple(paper.authors if limit is None else paper.authors[:limit])
+    more = bool(names) and (len(paper.authors) > len(names) or paper.authors_incomplete)
+    return names, more
+
+
+def short_authors(paper: Paper, limit: int | None = SHORT_AUTHORS) -> str:
     """"A, B, C et al." when the list is long or known to be incomplete."""
-    names = list(paper.authors[:limit])
-    if not names:
-        return ""
-    more = len(paper.authors) > limit or paper.authors_incomplete
+    names, more = shown_authors(paper, limit)
     return ", ".join(names) + (" et al." if more else "")
 
 
 def all_authors(paper: Paper) -> str:
     """Every author, with "et al." when the list is known to be incomplete."""
-    text = ", ".join(paper.authors)
-    return text + (" et al." if paper.authors_incomplete and text else "")
+    return short_authors(paper, None)
 
 
 def excerpt(text: str, limit: int = 300) -> str:

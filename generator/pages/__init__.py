@@ -37,12 +37,14 @@ from ..core import bibtex, trending
 from ..core.config import SiteConfig
 from ..core.entries import Collection, Paper, load_schema
 from ..core.render import (
+    SHORT_AUTHORS,
     all_authors,
     excerpt,
     json_ld,
     note_html,
     plain_text,
     short_authors,
+    shown_authors,
     text_html,
 )
 from . import digest, feeds
@@ -153,7 +155,8 @@ def _env_for(paths: tuple[str, ...]) -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(text=text_html, note=note_html, short_authors=short_authors,
-                       all_authors=all_authors, excerpt=excerpt, date=display_date)
+                       all_authors=all_authors, shown_authors=shown_authors, excerpt=excerpt,
+                       date=display_date)
     return env
 
 
@@ -534,9 +537,7 @@ def summary(paper: Paper) -> str:
     (``$(\\epsilon,\\delta)$`` becomes ``(ε,δ)``): these places show no rendered math."""
     if paper.abstract:
         return excerpt(math_text(paper.abstract), 300)
-    byline = ", ".join(paper.authors[:3]) + (" et al." if len(paper.authors) > 3
-                                              or paper.authors_incomplete else "")
-    facts = [math_text(paper.title), byline, paper.venue or "",
+    facts = [math_text(paper.title), short_authors(paper), paper.venue or "",
              str(paper.year) if paper.year else ""]
     return excerpt(". ".join(f for f in facts if f), 300)
 
@@ -698,9 +699,8 @@ def search_record(paper: Paper, collection: Collection, url: str) -> dict[str, A
                f"arXiv {paper.arxiv}" if paper.arxiv else None,
                f"DOI {paper.doi}" if paper.doi else None]
     blocks = search_chunks(plain_text(paper.abstract))
-    shown = len(paper.authors[:3])
-    if len(paper.authors) > shown:
-        blocks.append(", ".join(paper.authors[shown:]))
+    if len(paper.authors) > SHORT_AUTHORS:  # the names the byline leaves out
+        blocks.append(", ".join(paper.authors[SHORT_AUTHORS:]))
     blocks.append(" · ".join(d for d in details if d))
     byline = search_byline(paper)
     title = escape(paper.title, quote=False)
@@ -1045,7 +1045,7 @@ def papers_index_json(collection: Collection, ranking: trending.Ranking) -> byte
     tag_at = {t.slug: i for i, t in enumerate(taxonomy.tags)}
     ranks = {} if ranking.fallback else {row.paper_id: row.rank for row in ranking.rows}
     papers = collection.newest
-    authors = [list(p.authors[:3]) for p in papers]
+    authors = [list(p.authors[:SHORT_AUTHORS]) for p in papers]
     slugs = {name: author_slug(name) for names in authors for name in names}
     columns = {
         "id": [p.id for p in papers], "title": [p.title for p in papers],

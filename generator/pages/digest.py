@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from ..core.config import SiteConfig
 from ..core.entries import Collection, Paper
+from ..core.render import short_authors
 from ..core.terminal import is_control
 
 EXCERPT_CHARS = 280
@@ -180,14 +181,6 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0].rstrip(",;:.")
     return cut + "…"
-
-
-def short_authors(paper: Paper, limit: int = 3) -> str:
-    if not paper.authors:
-        return ""
-    names = list(paper.authors[:limit])
-    more = len(paper.authors) > limit or paper.authors_incomplete
-    return ", ".join(names) + (" et al." if more else "")
 
 
 def _max_added(config: SiteConfig) -> int:

@@ -1,0 +1,63 @@
+"""One function per idea (issue 14.6): each rule that used to be written out in several
+places is one function, and every place that shows its result follows it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from generator.core.config import SiteConfig
+from generator.core.entries import PartialDate, Paper
+from generator.core.render import all_authors, short_authors, shown_authors
+from generator.pages import summary, template_env
+from generator.pages.digest import DigestDay, digest_html, digest_text
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = SiteConfig(site_name="Lab list", site_url="https://example.org/list/")
+DAY = dt.date(2026, 11, 27)
+
+
+def paper(pid: str = "p", authors: tuple[str, ...] = (), incomplete: bool = False,
+          abstract: str = "") -> Paper:
+    return Paper(id=pid, source=f"papers/{pid}.yaml", title=pid.title(), abstract=abstract,
+                 category="c", tags=(), added=DAY, authors=authors,
+                 authors_incomplete=incomplete, published=PartialDate.parse("2025-05"),
+                 arxiv="2505.20118")
+
+
+# ---------------------------------------------------------------------------- bylines
+
+BYLINES = [
+    # authors, known incomplete -> short byline (3 names), every name
+    (("A", "B", "C", "D"), False, "A, B, C et al.", "A, B, C, D"),
+    (("A", "B", "C"), False, "A, B, C", "A, B, C"),
+    (("A", "B"), True, "A, B et al.", "A, B et al."),
+    ((), True, "", ""),  # no names: nothing to add "et al." to
+    ((), False, "", ""),
+]
+
+
+@pytest.mark.parametrize("authors,incomplete,short,every", BYLINES)
+def test_one_byline_rule(authors, incomplete, short, every):
+    p = paper(authors=authors, incomplete=incomplete)
+    assert short_authors(p) == short
+    assert all_authors(p) == every
+    names, more = shown_authors(p)
+    assert ", ".join(names) + (" et al." if more else "") == short
+
+
+@pytest.mark.parametrize("authors,incomplete,short,every", BYLINES)
+def test_pages_and_digest_write_bylines_by_that_rule(authors, incomplete, short, every):
+    p = paper(authors=authors, incomplete=incomplete, abstract="")
+    links = template_env(ROOT).get_template("author_links.html.j2").make_module(
+        {"author_url": lambda name: f"/authors/{name.lower()}/"}).author_links
+    text = lambda html: "".join(part.split(">")[-1] for part in str(html).split("<"))  # noqa: E731
+    assert text(links(p, 3)) == short  # cards and the /papers/ rows
+    assert text(links(p)) == every  # the paper page
+    # Without an abstract a description says who wrote the paper.
+    assert summary(p) == ". ".join(f for f in ("P", short, "2025") if f)
+    day = DigestDay(DAY, added=(p,))
+    assert (f"  {short}\n" in digest_text(day, CONFIG)) == bool(short)
+    assert (f"</a> — {short}<br" in digest_html(day, CONFIG)) == bool(short)
