@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from generator.core.config import SiteConfig
-from generator.core.entries import PartialDate, Paper
-from generator.core.render import all_authors, short_authors, shown_authors
+from generator.core.entries import Paper, PartialDate
+from generator.core.render import all_authors, excerpt, short_authors, shown_authors
 from generator.pages import summary, template_env
 from generator.pages.digest import DigestDay, digest_html, digest_text
 
@@ -61,3 +61,30 @@ def test_pages_and_digest_write_bylines_by_that_rule(authors, incomplete, short,
     day = DigestDay(DAY, added=(p,))
     assert (f"  {short}\n" in digest_text(day, CONFIG)) == bool(short)
     assert (f"</a> — {short}<br" in digest_html(day, CONFIG)) == bool(short)
+
+
+# ---------------------------------------------------------------------------- excerpts
+
+MATH = "We bound the leak " + "by $\\varepsilon \\log n$ " * 40
+
+
+@pytest.mark.parametrize("limit", [40, 75, 260, 300])
+def test_one_excerpt_cut_pages_and_digest_styles(limit):
+    cut = excerpt(MATH, limit)
+    assert cut.endswith(" …") and len(cut) <= limit + 2
+    assert cut[:-2].count("$") % 2 == 0  # never inside math
+    digest_style = excerpt(MATH, limit, ellipsis="…", trim=",;:.")
+    assert digest_style == cut[:-2] + "…"
+
+
+def test_the_digest_excerpt_is_one_line_and_keeps_math_whole():
+    abstract = "First paragraph ends here.\n\n" + MATH
+    p = paper(abstract=abstract, authors=("A",))
+    text = digest_text(DigestDay(DAY, added=(p,)), CONFIG)
+    shown = " ".join(line.strip() for line in text.split("  A\n", 1)[1].split("\n  https")[0]
+                     .splitlines())
+    assert shown.startswith("First paragraph ends here. We bound") and shown.endswith("…")
+    assert shown.count("$") % 2 == 0 and len(shown) <= 281
+    assert excerpt("Short, whole.", 280, "…", ",;:.") == "Short, whole."
+    assert excerpt("Ends with a stop. Then more words", 18, "…", ",;:.") == "Ends with a stop…"
+    assert excerpt("Ends with a stop. Then more words", 18) == "Ends with a stop. …"

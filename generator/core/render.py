@@ -98,11 +98,14 @@ def all_authors(paper: Paper) -> str:
     return short_authors(paper, None)
 
 
-def excerpt(text: str, limit: int = 300) -> str:
-    """The first sentences of an abstract, cut at a word boundary (math kept whole)."""
+def excerpt(text: str, limit: int = 300, ellipsis: str = " …", trim: str = ",;:") -> str:
+    """The start of ``text``, at most ``limit`` characters, cut at a word boundary and never
+    inside ``$...$`` math; when cut, the characters in ``trim`` left at the end are dropped
+    and ``ellipsis`` ends it. Pages write "word …"; the digest, one line of plain text,
+    passes flattened text and writes "word…" (``ellipsis="…"``, ``trim=",;:."``)."""
     if len(text) <= limit:
         return text
     cut = text[:limit]
     if cut.count("$") % 2:  # never cut inside $...$
         cut = cut[: cut.rfind("$")]
-    return cut.rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return cut.rsplit(" ", 1)[0].rstrip(trim) + ellipsis

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from ..core.config import SiteConfig
 from ..core.entries import Collection, Paper
-from ..core.render import short_authors
+from ..core.render import excerpt, short_authors
 from ..core.terminal import is_control
 
 EXCERPT_CHARS = 280
@@ -174,13 +174,9 @@ def digest_days(collection: Collection, config: SiteConfig, today: dt.date,
     return out
 
 
-def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """The start of ``text``, cut at a word boundary, with an ellipsis when cut."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[:limit].rsplit(" ", 1)[0].rstrip(",;:.")
-    return cut + "…"
+def _excerpt(text: str) -> str:
+    """An abstract's start on one line, in the digest's style ("word…", no trailing stop)."""
+    return excerpt(" ".join(text.split()), EXCERPT_CHARS, ellipsis="…", trim=",;:.")
 
 
 def _max_added(config: SiteConfig) -> int:
@@ -234,7 +230,7 @@ def digest_elements(day: DigestDay, config: SiteConfig) -> list[ET.Element]:
             if paper.authors:
                 li[-1].tail = clean(" — " + short_authors(paper))
             el(li, "br")
-            el(li, "small", excerpt(paper.abstract))
+            el(li, "small", _excerpt(paper.abstract))
         parts.append(ul)
         more = len(day.added) - _max_added(config)
         if more > 0:
@@ -267,7 +263,7 @@ def digest_text(day: DigestDay, config: SiteConfig) -> str:
             lines.append(f"- {paper.title}")
             if paper.authors:
                 lines.append(f"  {short_authors(paper)}")
-            lines.append(textwrap.fill(excerpt(paper.abstract), 76, initial_indent="  ",
+            lines.append(textwrap.fill(_excerpt(paper.abstract), 76, initial_indent="  ",
                                        subsequent_indent="  "))
             lines.append(f"  {config.absolute(f'papers/{paper.id}/')}")
         more = len(day.added) - _max_added(config)
