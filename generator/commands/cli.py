@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import clock
+from ..core.cache import Cache
 from ..core.entries import Collection, Problem, load_collection
 from ..core.files import iter_entry_files
 
@@ -85,9 +86,10 @@ def add_papers_options(parser: argparse.ArgumentParser) -> None:
                         help="today's date, YYYY-MM-DD (default: SOURCE_DATE_EPOCH or today)")
 
 
-def load(args: argparse.Namespace, paths: Sequence[Path] = ()) -> tuple[Collection | None,
-                                                                          list[Problem]]:
-    """Load the entries named by ``paths`` (files or folders; default ``--papers``)."""
+def load(args: argparse.Namespace, paths: Sequence[Path] = (), cache: Cache | None = None
+         ) -> tuple[Collection | None, list[Problem]]:
+    """Load the entries named by ``paths`` (files or folders; default ``--papers``);
+    ``cache``: keep the parses for a later load (build's check, then its plugin)."""
     files: list[Path] = []
     missing: list[Problem] = []
     for path in paths or [args.papers]:
@@ -100,15 +102,15 @@ def load(args: argparse.Namespace, paths: Sequence[Path] = ()) -> tuple[Collecti
             missing.append(Problem(str(path), 1, 1, "no such file or folder"))
     taxonomy = args.taxonomy or args.papers / "taxonomy.yml"
     collection, problems = load_collection(sorted(set(files)), taxonomy, today(args),
-                                           root=Path.cwd())
+                                           root=Path.cwd(), cache=cache)
     return (None if missing else collection), missing + problems
 
 
-def load_or_explain(args: argparse.Namespace,
-                    stopped: str = "cannot load the entries") -> Collection | None:
+def load_or_explain(args: argparse.Namespace, stopped: str = "cannot load the entries",
+                    cache: Cache | None = None) -> Collection | None:
     """The collection, or None after printing its errors and what stopped (for commands
     that need a valid list: build, trending, digest, ...)."""
-    collection, problems = load(args)
+    collection, problems = load(args, cache=cache)
     errors = [p for p in problems if p.severity == "error"]
     if errors or collection is None:
         report(errors, "text")

@@ -14,6 +14,7 @@ import socket
 import sys
 from pathlib import Path
 
+from ..core.cache import Cache
 from ..core.terminal import visible
 from ..plugin import engine
 from ..plugin.outputs import (
@@ -58,7 +59,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"{args.config_file}: no such file (run in the list's folder, or use -f)",
               file=sys.stderr)
         return 2
-    collection = load_or_explain(args, "build stopped, nothing was written")
+    # The plugin reuses what the check parsed: the list is read once.
+    cache = Cache()
+    collection = load_or_explain(args, "build stopped, nothing was written", cache)
     if collection is None:
         return 1
     day = today(args)
@@ -78,7 +81,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         final.parent.mkdir(parents=True, exist_ok=True)
         with build_lock(final):
             clean_stale(final)
-            if not _build_into(config, final):
+            if not _build_into(config, final, cache):
                 return 1
     except OutputError as exc:
         print(f"build stopped, nothing was written: {exc}", file=sys.stderr)
@@ -89,7 +92,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _build_into(config, final: Path) -> bool:
+def _build_into(config, final: Path, cache: Cache | None = None) -> bool:
     """Build into a staging folder beside ``final`` and swap it in; False on a build error
     (reported; the previous site untouched). Call while holding the build lock."""
     MkDocsException = engine.engine_error()  # noqa: N806 - an exception class
@@ -100,7 +103,7 @@ def _build_into(config, final: Path) -> bool:
     try:
         try:
             config["site_dir"] = str(staging)
-            engine.build(config)
+            engine.build(config, cache)
         except BaseException:
             if os.getpid() != parent:  # the plugin's second rendering process (fork):
                 os._exit(1)  # only the parent may touch the staging folder

@@ -21,7 +21,8 @@ from typing import Any
 
 import fastjsonschema
 
-from .files import KeyPath, Located, YamlError, escapes, load_yaml, parse_yaml
+from .cache import Cache
+from .files import KeyPath, Located, YamlError, escapes, load_yaml, parse_yaml, read_yaml
 
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 80
@@ -384,14 +385,10 @@ def _expected(value: Any) -> str:
     return names.get(value, value)
 
 
-_PROPS: dict[str, Any] | None = None
-
-
+@lru_cache(maxsize=1)
 def load_schema_props() -> dict[str, Any]:
-    global _PROPS
-    if _PROPS is None:
-        _PROPS = load_schema()["properties"]
-    return _PROPS
+    """The entry schema's properties (the shipped file: read once)."""
+    return load_schema()["properties"]
 
 
 def normalize_space(text: str, folded: bool = False) -> str:
@@ -741,12 +738,12 @@ def _slug_problems(kind: str, items: list[Category] | list[Tag], out: _Problems)
                         f"{name}: drop the alias or rename")
 
 
-def load_taxonomy(path: Path, display: str | None = None) -> tuple[Taxonomy | None,
-                                                                     list[Problem]]:
+def load_taxonomy(path: Path, display: str | None = None, cache: Cache | None = None
+                  ) -> tuple[Taxonomy | None, list[Problem]]:
     """Load ``taxonomy.yml``; returns the taxonomy (None on errors) and its problems."""
     out = _Problems(display or str(path))
     try:
-        out.located = load_yaml(path)
+        out.located = load_yaml(path, cache=cache)
     except FileNotFoundError:
         out.add((), "taxonomy file not found",
                 "create papers/taxonomy.yml with categories: and tags:")
@@ -795,37 +792,27 @@ def _display_from(cwd: str, path: Path, root: Path | None) -> str:
     return path.as_posix()
 
 
-#: Per-entry results of the last load, reused for entries whose parse did not change.
-_CHECKED: dict[Any, tuple[Located, Paper | None, tuple[Problem, ...]]] = {}
-#: The last taxonomy and an object standing for it in cache keys (hashing a taxonomy of
-#: ~70 categories and tags for every entry cost more than the rest of the key).
-_TAXONOMY_TOKEN: list[Any] = [None, object()]
-
-
-def _taxonomy_token(taxonomy: Taxonomy | None) -> object:
-    if _TAXONOMY_TOKEN[0] != taxonomy:
-        _TAXONOMY_TOKEN[:] = [taxonomy, object()]
-    return _TAXONOMY_TOKEN[1]
-
-
 def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
-                    root: Path | None = None) -> tuple[Collection | None, list[Problem]]:
+                    root: Path | None = None, cache: Cache | None = None
+                    ) -> tuple[Collection | None, list[Problem]]:
     """Load and cross-check entries; returns the collection (None on errors) and problems.
 
     ``root`` is the project folder: problem paths and ``Paper.source`` are relative to it.
-    Reading is cheap after the first load: unchanged files are not parsed again and
-    unchanged entries not checked again (``build`` checks, then the plugin loads; ``serve``
-    reloads after every edit).
+    With a ``cache`` (:mod:`generator.core.cache`), reading again is cheap: unchanged files
+    are not parsed again and unchanged entries not checked again (``serve`` reloads after
+    every edit); the result is the same as without one.
     """
     if root is not None and escapes(taxonomy_path, root):
         taxonomy, problems = None, [_outside(_display(taxonomy_path, root))]
     else:
-        taxonomy, problems = load_taxonomy(taxonomy_path, _display(taxonomy_path, root))
+        taxonomy, problems = load_taxonomy(taxonomy_path, _display(taxonomy_path, root), cache)
     papers: list[Paper] = []
     identities: list[_Identity] = []
     positions: dict[str, _Problems] = {}
-    checked: dict[Any, tuple[Located, Paper | None, tuple[Problem, ...]]] = {}
-    token = _taxonomy_token(taxonomy)
+    # An entry's checks depend only on its text, name, the taxonomy and today.
+    previous = cache.previous("checked entries") if cache is not None else {}
+    checked: dict[Any, tuple[Paper | None, tuple[Problem, ...]]] = {}
+    token = cache.token("taxonomy", taxonomy) if cache is not None else None
     for path in sorted(files):
         source = _display(path, root)
         out = _Problems(source)
@@ -835,20 +822,19 @@ def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
             problems.extend(out.items)
             continue
         try:
-            out.located = load_yaml(path)
+            text, out.located = read_yaml(path, cache=cache)
         except YamlError as exc:
             out.items.append(Problem(source, exc.line, exc.col, exc.message, exc.hint))
         except OSError as exc:
             out.items.append(Problem(source, 1, 1, f"cannot read file: {exc.strerror}"))
         else:
-            # An entry's checks depend only on its text, name, the taxonomy and today.
-            key = (source, id(out.located), token, today)
-            hit = _CHECKED.get(key)
-            if hit is not None and hit[0] is out.located:
-                paper, out.items = hit[1], list(hit[2])
+            key = (source, text, token, today)
+            hit = previous.get(key)
+            if hit is not None:
+                paper, out.items = hit[0], list(hit[1])
             else:
                 paper = parse_entry(path.stem, source, out.located, taxonomy, today, out)
-            checked[key] = (out.located, paper, tuple(out.items))
+            checked[key] = (paper, tuple(out.items))
             if paper is not None:
                 papers.append(paper)
             identity = _identity(path.stem, source, out.located.data)
@@ -861,8 +847,8 @@ def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
                         if any(path.with_name(d + ext).is_file() for ext in (".yaml", ".yml"))))
                 identities.append(identity)
         problems.extend(out.items)
-    _CHECKED.clear()
-    _CHECKED.update(checked)
+    if cache is not None:
+        cache.keep("checked entries", checked)
     problems.extend(_cross_checks(identities, positions))
     problems.sort(key=lambda p: (p.path, p.line, p.col, p.message))
     if taxonomy is None or any(p.severity == "error" for p in problems):

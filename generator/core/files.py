@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from .cache import Cache
+
 MAX_FILE_BYTES = 256 * 1024
 
 Pos = tuple[int, int]  # 1-based line and column
@@ -181,24 +183,30 @@ def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
     return text.removeprefix("\ufeff")
 
 
-def load_yaml(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Located:
+def load_yaml(path: Path, max_bytes: int = MAX_FILE_BYTES, cache: Cache | None = None
+              ) -> Located:
     """Load one YAML document with positions. Raises :class:`YamlError` on any fault.
 
-    A file whose text is unchanged since it was last read is not parsed again (`serve`
-    reloads the whole list after every edit).
-    """
+    With a ``cache``, a file whose text is unchanged since it was last read is not parsed
+    again (`serve` reloads the whole list after every edit)."""
+    return read_yaml(path, max_bytes, cache)[1]
+
+
+def read_yaml(path: Path, max_bytes: int = MAX_FILE_BYTES, cache: Cache | None = None
+              ) -> tuple[str, Located]:
+    """(the file's text, its parse): :func:`load_yaml` that also gives the text, the
+    content an entry's checks can be looked up by."""
     text = read_text(path, max_bytes)
+    if cache is None:
+        return text, parse_yaml(text)
+    # absolute path -> (text, parse); a parse is never modified by its readers
+    parsed = cache.room("parsed yaml")
     key = os.path.abspath(path)
-    hit = _PARSED.get(key)
+    hit = parsed.get(key)
     if hit is not None and hit[0] == text:
-        return hit[1]
-    located = parse_yaml(text)
-    _PARSED[key] = (text, located)
-    return located
-
-
-#: The last parse of each file: its text and the result (results are never modified).
-_PARSED: dict[str, tuple[str, Located]] = {}
+        return hit
+    parsed[key] = (text, parse_yaml(text))
+    return parsed[key]
 
 
 def parse_yaml(text: str) -> Located:

@@ -19,12 +19,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
 
 import numpy as np
 from scipy import sparse
 
+from .cache import Cache
 from .entries import Collection, Paper
 
 TEXT_W = 1.0
@@ -61,9 +60,7 @@ def tokens(text: str) -> list[str]:
     return [w for w in _WORD.findall(text) if w not in STOPWORDS]
 
 
-@lru_cache(maxsize=1 << 16)
 def _paper_terms(title: str, abstract: str) -> Counter[str]:
-    # Cached (callers never change the result): a `serve` rebuild re-reads one paper.
     counts = Counter(tokens(abstract))
     for word in tokens(title):
         counts[word] += TITLE_REPEAT
@@ -102,43 +99,59 @@ class _Vocabulary:
         return _normalize(m)
 
 
-#: Every term seen in this process, numbered in order of first sight (a paper's terms are
-#: turned into numbers once; the vocabulary of a build is then found with array operations).
-_TERM_IDS: dict[str, int] = {}
-_TERMS: list[str] = []
+class _Terms:
+    """Terms numbered in order of first sight, and each paper's terms as numbers: a paper's
+    text is turned into numbers once; the vocabulary of a build is then found with array
+    operations. Kept in the build's cache, so a `serve` rebuild after one edit redoes one
+    paper's terms; the numbering never changes the matrix (columns are in term order)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.terms: list[str] = []
+        self.vectors: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def vector(self, title: str, abstract: str) -> tuple[np.ndarray, np.ndarray]:
+        """(term numbers, counts) of a paper's terms, in the order of ``_paper_terms``."""
+        hit = self.vectors.get((title, abstract))
+        if hit is not None:
+            return hit
+        terms = _paper_terms(title, abstract)
+        ids = np.empty(len(terms), dtype=np.int64)
+        counts = np.empty(len(terms), dtype=np.int64)
+        for i, (term, count) in enumerate(terms.items()):
+            number = self.ids.get(term)
+            if number is None:
+                number = self.ids[term] = len(self.terms)
+                self.terms.append(term)
+            ids[i], counts[i] = number, count
+        self.vectors[(title, abstract)] = (ids, counts)
+        return ids, counts
+
+    def keep_only(self, texts: set[tuple[str, str]]) -> None:
+        """Forget the vectors of papers no longer on the list (edited or removed)."""
+        for key in [k for k in self.vectors if k not in texts]:
+            del self.vectors[key]
 
 
-@lru_cache(maxsize=1 << 16)
-def _paper_vector(title: str, abstract: str) -> tuple[np.ndarray, np.ndarray]:
-    """(term numbers, counts) of a paper's terms, in the order of ``_paper_terms``."""
-    terms = _paper_terms(title, abstract)
-    ids = np.empty(len(terms), dtype=np.int64)
-    counts = np.empty(len(terms), dtype=np.int64)
-    for i, (term, count) in enumerate(terms.items()):
-        number = _TERM_IDS.get(term)
-        if number is None:
-            number = _TERM_IDS[term] = len(_TERMS)
-            _TERMS.append(term)
-        ids[i], counts[i] = number, count
-    return ids, counts
-
-
-def _text_matrix(papers: Sequence[Paper]) -> sparse.csr_matrix:
+def _text_matrix(papers: Sequence[Paper], terms: _Terms | None = None) -> sparse.csr_matrix:
     """``_Vocabulary.fit(docs).matrix(docs)`` for the papers' terms, the same matrix to the
     bit (a test holds them equal), from cached per-paper arrays: no per-term Python loop
     over the whole list, so a `serve` rebuild after one edit redoes one paper's terms."""
     n = len(papers)
     # A paper without an abstract is left out of the text part (an empty row): its title
     # alone would make it look unlike everything; tags and category still relate it.
-    vectors = [_paper_vector(p.title, p.abstract) if p.abstract else _paper_vector("", "")
-               for p in papers]
+    terms = terms if terms is not None else _Terms()
+    texts = [(p.title, p.abstract) if p.abstract else ("", "") for p in papers]
+    vectors = [terms.vector(*text) for text in texts]
+    terms.keep_only(set(texts))
+    term_names = terms.terms
     ids = np.concatenate([v[0] for v in vectors]) if vectors else np.zeros(0, np.int64)
     counts = np.concatenate([v[1] for v in vectors]) if vectors else np.zeros(0, np.int64)
-    df = np.bincount(ids, minlength=len(_TERMS))  # a term occurs once in a paper's vector
+    df = np.bincount(ids, minlength=len(term_names))  # a term occurs once in a paper's vector
     limit = int(MAX_DF * n) if n >= MAX_DF_MIN_PAPERS else n
     candidates = np.nonzero((df >= 2) & (df <= limit))[0].tolist()
-    kept = sorted(candidates, key=_TERMS.__getitem__)  # columns in term order, as fit()
-    column = np.full(len(_TERMS), -1, dtype=np.int64)
+    kept = sorted(candidates, key=term_names.__getitem__)  # columns in term order, as fit()
+    column = np.full(len(term_names), -1, dtype=np.int64)
     column[kept] = np.arange(len(kept))
     idf = np.array([math.log((1 + n) / (1 + int(df[t]))) + 1.0 for t in kept])
     cols = column[ids]
@@ -169,9 +182,10 @@ def _one_hot(rows: Sequence[Iterable[str]], names: Sequence[str]) -> sparse.csr_
     return _normalize(m)
 
 
-def _features(papers: Sequence[Paper]) -> tuple[sparse.csr_matrix, np.ndarray]:
+def _features(papers: Sequence[Paper], terms: _Terms | None = None
+              ) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Weighted text rows (sparse) and weighted tag + category rows (dense)."""
-    text = _text_matrix(papers) * math.sqrt(TEXT_W)
+    text = _text_matrix(papers, terms) * math.sqrt(TEXT_W)
     tag_names = sorted({t for p in papers for t in p.tags})
     cat_names = sorted({p.category for p in papers})
     # Tens of tags and categories: their part of the product is a small dense BLAS product.
@@ -211,8 +225,8 @@ def _candidates(block: np.ndarray, k: int, axis: int) -> tuple[np.ndarray, np.nd
     return rows, cols, np.round(block[rows, cols], DECIMALS)
 
 
-def related_scores(collection: Collection, k: int = 5) -> dict[str, tuple[tuple[str, float],
-                                                                        ...]]:
+def related_scores(collection: Collection, k: int = 5, cache: Cache | None = None
+                   ) -> dict[str, tuple[tuple[str, float], ...]]:
     """Paper id -> up to ``k`` (related id, score) pairs, best first, ties by id.
 
     The score matrix is symmetric, so each block of rows is multiplied only with itself and
@@ -223,7 +237,8 @@ def related_scores(collection: Collection, k: int = 5) -> dict[str, tuple[tuple[
     n = len(papers)
     if n == 0 or k <= 0:
         return {p.id: () for p in papers}
-    text, labels = _features(papers)
+    terms = cache.room("related").setdefault("terms", _Terms()) if cache is not None else None
+    text, labels = _features(papers, terms)
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for start in range(0, n, BLOCK):
         end = min(start + BLOCK, n)
@@ -249,21 +264,24 @@ def related_scores(collection: Collection, k: int = 5) -> dict[str, tuple[tuple[
     return {pid: tuple(pairs) for pid, pairs in result.items()}
 
 
-_RELATED: list[Any] = [None, None]
-
-
-def related_map(collection: Collection, k: int = 5) -> dict[str, tuple[str, ...]]:
+def related_map(collection: Collection, k: int = 5, cache: Cache | None = None
+                ) -> dict[str, tuple[str, ...]]:
     """Paper id -> up to ``k`` related paper ids, best first, deterministic ties (by id).
 
-    The last result is reused while what it reads is unchanged (ids, titles, abstracts,
-    tags, categories): a `serve` rebuild after editing a note or a venue does not redo it.
+    With a ``cache``, the last result is reused while what it reads is unchanged (ids,
+    titles, abstracts, tags, categories): a `serve` rebuild after editing a note or a venue
+    does not redo it, and one after editing an abstract redoes that paper's terms only.
     """
     key = (k, tuple((p.id, p.title, p.abstract, p.tags, p.category)
                     for p in collection.papers))
-    if _RELATED[0] != key:
-        _RELATED[:] = [key, {pid: tuple(other for other, _ in pairs)
-                             for pid, pairs in related_scores(collection, k).items()}]
-    return _RELATED[1]
+    room = cache.room("related") if cache is not None else {}
+    last = room.get("map")
+    if last is not None and last[0] == key:
+        return last[1]
+    result = {pid: tuple(other for other, _ in pairs)
+              for pid, pairs in related_scores(collection, k, cache).items()}
+    room["map"] = (key, result)
+    return result
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import math
 import posixpath
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
@@ -34,6 +34,7 @@ from markupsafe import Markup
 from slugify import slugify
 
 from ..core import bibtex, trending
+from ..core.cache import Cache, or_fresh
 from ..core.config import SiteConfig
 from ..core.entries import Collection, Paper, load_schema
 from ..core.render import (
@@ -148,7 +149,6 @@ def rel(from_url: str, to_url: str) -> str:
     return "./" if link in (".", "./") else link
 
 
-@lru_cache(maxsize=8)
 def _env_for(paths: tuple[str, ...]) -> jinja2.Environment:
     # Reused across `serve` rebuilds: Jinja recompiles a template whose file changed.
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(list(paths)), autoescape=True,
@@ -160,12 +160,19 @@ def _env_for(paths: tuple[str, ...]) -> jinja2.Environment:
     return env
 
 
-def template_env(root: Path) -> jinja2.Environment:
-    """Jinja2 with the fork's ``site_templates/`` first, then the shipped defaults."""
+def template_env(root: Path, cache: Cache | None = None) -> jinja2.Environment:
+    """Jinja2 with the fork's ``site_templates/`` first, then the shipped defaults (with a
+    ``cache``, one environment per folder list, so templates are compiled once a session;
+    Jinja reloads a template whose file changed)."""
     defaults = Path(str(resources.files("generator.site_templates")))
-    return _env_for(tuple(dict.fromkeys(str(p.resolve())
-                                        for p in (root / "site_templates", defaults)
-                                        if p.is_dir())))
+    paths = tuple(dict.fromkeys(str(p.resolve()) for p in (root / "site_templates", defaults)
+                                if p.is_dir()))
+    if cache is None:
+        return _env_for(paths)
+    envs = cache.room("template environments")
+    if paths not in envs:
+        envs[paths] = _env_for(paths)
+    return envs[paths]
 
 
 _T = TypeVar("_T")
@@ -185,43 +192,20 @@ class Inline(Generic[_T]):
         pass
 
 
-#: The last rankings: (what they read of the papers, the history they read, the ranking).
-#: Holding the history itself, compared by content, keeps a new history from being taken
-#: for an old one (an ``id()`` key can be reused by a new object at the same address).
-_RANKINGS: list[tuple[Any, trending.History, trending.Ranking]] = []
-
-
 def _rank(collection: Collection, history: trending.History, today: dt.date,
-          window: str) -> trending.Ranking:
+          window: str, cache: Cache) -> trending.Ranking:
     """trending.rank, reused while what it reads is unchanged: ids, aliases and dates of
-    the papers, the history and today (editing a title or an abstract changes none)."""
-    key = (window, today,
+    the papers, the history (compared by content) and today (editing a title or an
+    abstract changes none)."""
+    key = (window, today, cache.token("history", history),
            tuple((p.id, p.aliases, p.added, p.published) for p in collection.papers))
-    for cached_key, cached_history, ranking in _RANKINGS:
-        if cached_key == key and (cached_history is history or cached_history == history):
-            return ranking
-    ranking = trending.rank(collection, history, today, window)
-    _RANKINGS.append((key, history, ranking))
-    del _RANKINGS[:-16]
+    rankings = cache.room("rankings")
+    ranking = rankings.get(key)
+    if ranking is None:
+        ranking = rankings[key] = trending.rank(collection, history, today, window)
+        for old in list(rankings)[:-16]:  # the windows of the last few builds
+            del rankings[old]
     return ranking
-
-
-#: Paper pages and cards of the previous build, by everything they were made from.
-_PAPER_PAGES: dict[Any, Page] = {}
-_LISTINGS: dict[Any, Page] = {}
-_AUTHOR_PAGES: dict[Any, Page] = {}
-_CARDS: dict[Any, Markup] = {}
-
-
-_TOKEN: list[Any] = [None, object()]
-
-
-def _inputs_token(inputs: tuple[Any, ...]) -> object:
-    """One object per distinct (taxonomy, config, templates): cache keys then hash an
-    object's identity instead of the whole taxonomy, for every paper."""
-    if _TOKEN[0] != inputs:
-        _TOKEN[:] = [inputs, object()]
-    return _TOKEN[1]
 
 
 def template_signature(env: jinja2.Environment) -> tuple[tuple[str, int], ...]:
@@ -260,6 +244,9 @@ class _Builder:
     cards: dict[Any, Markup] = field(default_factory=dict)
     card_macro: Any = None
     inputs: object = None  #: stands for the taxonomy, config and templates of this build
+    #: what the previous build made, by everything it was made from (the cache's
+    #: generations "paper pages", "listings", "author pages", "cards"; empty when pure)
+    previous: dict[str, Mapping[Any, Any]] = field(default_factory=dict)
     feed_link_cache: dict[Any, str] = field(default_factory=dict)
     paper_pages: dict[Any, Page] = field(default_factory=dict)
     listing_pages: dict[Any, Page] = field(default_factory=dict)
@@ -298,7 +285,7 @@ class _Builder:
         for each chip it leaves out (``omit``: ``"category:<slug>"`` or ``"tag:<slug>"``,
         the listing it is shown on)."""
         key = (paper, omit, self.inputs)
-        html = self.cards.get(key) or _CARDS.get(key)
+        html = self.cards.get(key) or self.previous["cards"].get(key)
         if html is None:
             if self.card_macro is None:
                 module = self.env.get_template("_macros.html.j2").make_module(
@@ -364,7 +351,7 @@ class _Builder:
         # `serve` rebuild after one edit renders one page, not thousands).
         code = code_button(paper, self.stars.get(paper.id))
         key = (paper, related_papers, code, self.inputs)
-        cached = _PAPER_PAGES.get(key)
+        cached = self.previous["paper pages"].get(key)
         if cached is None:
             path = f"papers/{paper.id}/index.md"
             # <title> is plain text: $\ell_2$ reads as ℓ₂ there, not as TeX.
@@ -402,7 +389,7 @@ class _Builder:
             # hold an edited paper, not all of them).
             key = (url, page_title, kind, slug, title, description, tuple(chunk), len(papers),
                    tuple(pager.items()), self.inputs, self.today)
-            cached = _LISTINGS.get(key)
+            cached = self.previous["listings"].get(key)
             if cached is not None:
                 self.pages.append(cached)
                 self.listing_pages[key] = cached
@@ -503,7 +490,7 @@ class _Builder:
                 url = base if number == 1 else f"{base}page/{number}/"
                 title = author.name if number == 1 else f"{author.name} (page {number})"
                 key = (url, author, tuple(chunk), len(chunks), self.inputs)
-                cached = _AUTHOR_PAGES.get(key)
+                cached = self.previous["author pages"].get(key)
                 if cached is None:
                     count = len(author.papers)
                     description = (f"{count} paper{'' if count == 1 else 's'} by "
@@ -1074,19 +1061,28 @@ EMPTY_SITEMAP = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
                  b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>\n')
 
 
-def _related_map(collection: Collection) -> dict[str, tuple[str, ...]]:
+def _related_map(collection: Collection, cache: Cache) -> dict[str, tuple[str, ...]]:
     # Imported here: NumPy and SciPy take a fifth of a second to load, which a build spends
     # on the second core's time (while the runner makes listings and data files).
     from ..core.related import related_map
 
-    return related_map(collection, k=RELATED_COUNT)
+    return related_map(collection, k=RELATED_COUNT, cache=cache)
+
+
+#: What the page set keeps in the cache from one build for the next (see _Builder.previous).
+GENERATIONS = ("paper pages", "listings", "author pages", "cards")
 
 
 def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
                    history: trending.History | None = None,
                    related_map: dict[str, tuple[str, ...]] | None = None,
-                   runner: Callable[[Callable[[], Any]], Any] | None = None) -> PageSet:
+                   runner: Callable[[Callable[[], Any]], Any] | None = None,
+                   cache: Cache | None = None) -> PageSet:
     """Every generated page and file of the site. Pure: same inputs, same output.
+
+    ``cache`` (:mod:`generator.core.cache`) keeps what this build made for the next one in
+    the same session, which then makes again only what an edit changed; ``None``: nothing
+    is kept. Pages come out the same either way.
 
     ``runner`` runs the category and tag pages and the data files (feeds, BibTeX, JSON),
     given as a function, and returns an object whose ``result()`` gives them, so a caller
@@ -1094,12 +1090,16 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
     (:class:`generator.plugin.parallel.Background`); by default they are made here, first.
     """
     history = history if history is not None else trending.load_history_or_empty(None)
-    rankings = {w: _rank(collection, history, today, w) for w in config.trending_windows}
-    env = template_env(config.root)
+    pure = cache is None
+    cache = or_fresh(cache)
+    rankings = {w: _rank(collection, history, today, w, cache)
+                for w in config.trending_windows}
+    env = template_env(config.root, None if pure else cache)
     builder = _Builder(collection, config, today, rankings, env, {},
-                       inputs=_inputs_token((collection.taxonomy, config,
-                                             template_signature(env))),
-                       stars=code_stars(collection, history, today))
+                       inputs=cache.token("page inputs", (collection.taxonomy, config,
+                                                          template_signature(env))),
+                       stars=code_stars(collection, history, today),
+                       previous={name: cache.previous(name) for name in GENERATIONS})
 
     authors = authors_of(collection)
 
@@ -1120,7 +1120,7 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
     try:
         # Only paper pages list related papers: computed while the runner works.
         builder.related = related_map if related_map is not None \
-            else _related_map(collection)
+            else _related_map(collection, cache)
         builder.home()
         for paper in collection.papers:
             builder.paper(paper)
@@ -1136,12 +1136,8 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
         raise
     listings, files = job.result()
     builder.pages += listings
-    _PAPER_PAGES.clear()
-    _PAPER_PAGES.update(builder.paper_pages)
-    _LISTINGS.clear()
-    _LISTINGS.update(builder.listing_pages)
-    _AUTHOR_PAGES.clear()
-    _AUTHOR_PAGES.update(builder.author_page_cache)
-    _CARDS.clear()
-    _CARDS.update(builder.cards)
+    for name, made in zip(GENERATIONS, (builder.paper_pages, builder.listing_pages,
+                                        builder.author_page_cache, builder.cards),
+                          strict=True):
+        cache.keep(name, made)
     return PageSet(tuple(sorted(builder.pages, key=lambda p: p.path)), files)

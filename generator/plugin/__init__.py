@@ -31,6 +31,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
 
 from ..core import clock, trending
+from ..core.cache import Cache
 from ..core.config import SiteConfig, from_options
 from ..core.entries import load_collection
 from ..core.files import escapes, iter_entry_files
@@ -151,26 +152,25 @@ class _SitemapEntry:
         self.page = self
 
 
-_HISTORY: list[Any] = [None, None]
-
-
-def _history(path: Path) -> trending.History:
+def _history(path: Path, cache: Cache) -> trending.History:
     """The metrics history, read again only when the file changed (serve rebuilds)."""
     try:
         stat = path.stat()
         key: Any = (str(path), stat.st_mtime_ns, stat.st_size)
     except OSError:
         key = (str(path), None, None)
-    if _HISTORY[0] != key:
-        _HISTORY[:] = [key, trending.load_history_or_empty(path)]
-    return _HISTORY[1]
+    room = cache.room("metrics history")
+    if room.get("key") != key:
+        room["history"] = trending.load_history_or_empty(path)
+        room["key"] = key
+    return room["history"]
 
 
 class _MemoryBytecodeCache(jinja2.BytecodeCache):
-    """Compiled templates kept in memory for the life of the process."""
+    """Compiled templates kept in memory (in the plugin's cache, so for a serve session)."""
 
-    def __init__(self) -> None:
-        self.store: dict[str, bytes] = {}
+    def __init__(self, store: dict[str, bytes]) -> None:
+        self.store = store
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         if bucket.key in self.store:
@@ -178,16 +178,6 @@ class _MemoryBytecodeCache(jinja2.BytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self.store[bucket.key] = bucket.bytecode_to_string()
-
-
-_BYTECODE = _MemoryBytecodeCache()
-
-#: Content fingerprints of the last build, per output folder (kept across serve rebuilds).
-_FINGERPRINTS: dict[str, dict[str, bytes]] = {}
-#: Per output folder: the paper pages' frame signature and the page each file was written
-#: from, in the last build.
-_FRAMES: dict[str, Any] = {}
-_WRITTEN: dict[str, dict[str, Page]] = {}
 
 
 def _changed(seen: dict[str, bytes], path: str, content: str | bytes) -> bool:
@@ -232,6 +222,11 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         self.paper_files: list[_PaperFile] = []
         self.files: Files | None = None
         self.search_records: list[dict[str, str]] = []
+        #: What one build keeps for the next: parsed entries, pages, compiled templates,
+        #: content fingerprints (MkDocs keeps this plugin object for the whole process, so
+        #: for every rebuild of a serve session). ``reading-list build`` hands over the one
+        #: its check filled (engine.build), so the list is parsed once.
+        self.cache = Cache()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve" or dirty
@@ -287,7 +282,8 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
                               f"files into the project instead):\n{listing}")
         today = build_date()
         collection, problems = load_collection(list(iter_entry_files(site.papers_path)),
-                                               site.taxonomy_path, today, root=site.root)
+                                               site.taxonomy_path, today, root=site.root,
+                                               cache=self.cache)
         errors = [p for p in problems if p.severity == "error"]
         for problem in problems:
             if problem.severity != "error":
@@ -297,19 +293,21 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
             raise PluginError(f"reading-list: {len(errors)} problem(s) in the entries:\n"
                               f"{listing}\nRun `reading-list check` for details.")
         try:
-            history = _history(site.metrics_path)
+            history = _history(site.metrics_path, self.cache)
         except ValueError as exc:
             raise PluginError(f"reading-list: cannot read the metrics history: {exc}") from None
         # Category and tag pages and the data files are made on the second core meanwhile.
         runner = Background if not self.serving and Split.wanted(
             self.config.workers, len(collection.papers)) else None
         try:
-            pageset = build_page_set(collection, site, today, history, runner=runner)
+            pageset = build_page_set(collection, site, today, history, runner=runner,
+                                     cache=self.cache)
         except BackgroundFailed as exc:
             raise PluginError(f"reading-list: the second process failed ({exc}); "
                               "`workers: 1` in mkdocs.yml builds in one process") from None
         self.heads, self.bodies = {}, {}
-        seen = _FINGERPRINTS.setdefault(str(config.site_dir), {})
+        # Content fingerprints of the last build into this folder.
+        seen = self.cache.room("fingerprints").setdefault(str(config.site_dir), {})
         self.paper_files = []
         self.search_records = [page.search for page in pageset.pages if page.search]
         fast = self.config.paper_pages == "fast"
@@ -396,7 +394,7 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         self.blocks = {}
         # MkDocs makes a new theme environment for every build; keep the compiled templates
         # so `serve` does not compile Material's templates again after each edit.
-        env.bytecode_cache = _BYTECODE
+        env.bytecode_cache = _MemoryBytecodeCache(self.cache.room("compiled templates"))
         env.globals["rl_cached"] = self.blocks.get
         env.globals["rl_remember"] = self._remember
         self.files = files
@@ -415,9 +413,11 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
                 log.info(f"paper pages are rendered one by one: {renderer.reason}")
             site_dir = str(config.site_dir)
             signature = renderer.signature()
-            same = _FRAMES.get(site_dir) == signature
-            _FRAMES[site_dir] = signature
-            written = _WRITTEN.setdefault(site_dir, {})
+            # The frame's signature and the page each file was written from, per folder.
+            frames = self.cache.room("frames")
+            same = frames.get(site_dir) == signature
+            frames[site_dir] = signature
+            written = self.cache.room("written").setdefault(site_dir, {})
             for paper in self.paper_files:
                 paper.pages, paper.same_frame, paper.written = renderer, same, written
         pages = [f.page for f in files.documentation_pages() if f.page is not None]
