@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from generator.core import trending
 from generator.core.config import SiteConfig
-from generator.core.entries import Paper, PartialDate
+from generator.core.entries import Collection, Paper, PartialDate, Taxonomy, newest_first
 from generator.core.render import all_authors, excerpt, short_authors, shown_authors
-from generator.pages import summary, template_env
+from generator.pages import authors_of, summary, template_env
 from generator.pages.digest import DigestDay, digest_html, digest_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,10 +21,11 @@ DAY = dt.date(2026, 11, 27)
 
 
 def paper(pid: str = "p", authors: tuple[str, ...] = (), incomplete: bool = False,
-          abstract: str = "") -> Paper:
+          abstract: str = "", added: dt.date = DAY, published: str | None = "2025-05") -> Paper:
     return Paper(id=pid, source=f"papers/{pid}.yaml", title=pid.title(), abstract=abstract,
-                 category="c", tags=(), added=DAY, authors=authors,
-                 authors_incomplete=incomplete, published=PartialDate.parse("2025-05"),
+                 category="c", tags=(), added=added, authors=authors,
+                 authors_incomplete=incomplete,
+                 published=PartialDate.parse(published) if published else None,
                  arxiv="2505.20118")
 
 
@@ -88,3 +90,32 @@ def test_the_digest_excerpt_is_one_line_and_keeps_math_whole():
     assert excerpt("Short, whole.", 280, "…", ",;:.") == "Short, whole."
     assert excerpt("Ends with a stop. Then more words", 18, "…", ",;:.") == "Ends with a stop…"
     assert excerpt("Ends with a stop. Then more words", 18) == "Ends with a stop. …"
+
+
+# ---------------------------------------------------------------------------- order
+
+def test_newest_first_orders_and_the_trending_ties_follow_it():
+    early = DAY - dt.timedelta(days=30)
+    papers = (paper("old-pub", added=DAY, published="2019"),
+              paper("new-pub", added=DAY, published="2025-05"),
+              paper("b", added=early), paper("a", added=early))
+    collection = Collection(tuple(sorted(papers, key=lambda p: p.id)), Taxonomy((), ()))
+    assert [p.id for p in collection.newest] == ["new-pub", "old-pub", "a", "b"]
+    assert [p.id for p in sorted(papers, key=newest_first)] == \
+        [p.id for p in collection.newest]
+
+
+def test_newest_publication_first_puts_undated_papers_last_everywhere():
+    early = DAY - dt.timedelta(days=30)
+    papers = (paper("undated", authors=("Ada Lovelace",), added=DAY, published=None),
+              paper("classic", authors=("Ada Lovelace",), added=DAY, published="2016"),
+              paper("fresh", authors=("Ada Lovelace",), added=early, published="2025-05"),
+              paper("also-fresh", authors=("Ada Lovelace",), added=DAY,
+                    published="2025-05"))
+    expected = ["also-fresh", "fresh", "classic", "undated"]
+    collection = Collection(tuple(sorted(papers, key=lambda p: p.id)), Taxonomy((), ()))
+    (author,) = authors_of(collection)
+    assert [p.id for p in author.papers] == expected  # the author page
+    fallback = trending.rank(collection, trending.load_history_or_empty(None), DAY)
+    assert fallback.fallback  # no data: trending lists the newest publications
+    assert [row.paper_id for row in fallback.rows] == expected

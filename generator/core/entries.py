@@ -255,6 +255,13 @@ def newest_first(paper: Paper) -> tuple[int, int, str]:
     return (-paper.added.toordinal(), -paper.date_key.toordinal(), paper.id)
 
 
+def newest_published_first(paper: Paper) -> tuple[int, int, str]:
+    """Sort key: newest publication first (papers without a date last), then newest
+    ``added``, then id: author pages and trending's list when it has no data."""
+    published = paper.date_key if paper.published else dt.date.min
+    return (-published.toordinal(), -paper.added.toordinal(), paper.id)
+
+
 @dataclass
 class _Problems:
     """Collects problems for one file, resolving key paths to positions."""

@@ -12,8 +12,9 @@ The rule (documented for readers in docs/how-trending-works.md; keep the two in 
 * Papers with a score above 0 are listed, highest first; ties go to the paper added more
   recently, then published more recently, then to the id in alphabetical order.
 * With fewer than two days of history, or no growth at all in the window, there is no
-  ranking to show: the list falls back to the newest papers by publication date (then the
-  newest addition, then id), and says so once instead of giving every row a reason.
+  ranking to show: the list falls back to the newest papers by publication date (papers
+  without one last; then the newest addition, then id), and says so once instead of giving
+  every row a reason.
 * **movement** compares with the same ranking computed for the day before.
 """
 
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .entries import Collection, Paper
+from .entries import Collection, Paper, newest_first, newest_published_first
 from .metrics import History, HistoryError, load_history
 
 __all__ = ["WINDOWS", "SIGNALS", "TrendingRow", "Ranking", "History", "HistoryError",
@@ -182,16 +183,6 @@ def _reasons(grown: dict[str, int], window: str, extra: Sequence[str]) -> tuple[
     return (*parts, *extra)
 
 
-def _recency_key(paper: Paper) -> tuple[int, int, str]:
-    return (-paper.added.toordinal(), -paper.date_key.toordinal(), paper.id)
-
-
-def _newest_key(paper: Paper) -> tuple[int, int, str]:
-    """The fallback's order: newest publication first (a paper added this week may be a
-    classic from 2016; what is new to the field is what a reader looks for here)."""
-    return (-paper.date_key.toordinal(), -paper.added.toordinal(), paper.id)
-
-
 @dataclass(frozen=True)
 class _Scored:
     paper: Paper
@@ -227,7 +218,7 @@ def _order(collection: Collection, history: History, today: dt.date, window: str
     scored = _score_all(collection, history, today, days)
     if len(usable) >= 2 and any(s.grown for s in scored):
         listed = [s for s in scored if s.score > 0]
-        listed.sort(key=lambda s: (-s.score, *_recency_key(s.paper)))
+        listed.sort(key=lambda s: (-s.score, *newest_first(s.paper)))
         explanation = (
             f"Ranked by growth in citations, Hugging Face upvotes and GitHub stars in the "
             f"{_span(days)} to {human_date(today)}, plus a boost for papers "
@@ -241,7 +232,9 @@ def _order(collection: Collection, history: History, today: dt.date, window: str
     else:
         why = (f"No new citations, stars or upvotes in the {_span(days)} to "
                f"{human_date(today)}")
-    listed = sorted(scored, key=lambda s: _newest_key(s.paper))
+    # Newest publication first: a paper added this week may be a classic from 2016; what is
+    # new to the field is what a reader looks for here.
+    listed = sorted(scored, key=lambda s: newest_published_first(s.paper))
     return why, f"{why}: {FALLBACK_RULE}.", data_date, listed
 
 

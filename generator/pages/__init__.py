@@ -36,7 +36,7 @@ from slugify import slugify
 from ..core import bibtex, trending
 from ..core.cache import Cache, or_fresh
 from ..core.config import SiteConfig
-from ..core.entries import Collection, Paper, load_schema
+from ..core.entries import Collection, Paper, load_schema, newest_published_first
 from ..core.render import (
     SHORT_AUTHORS,
     all_authors,
@@ -918,12 +918,6 @@ class Author:
         "#" for a surname that does not start with a Latin letter once transliterated."""
         first = self.sort_key[0][:1].upper()
         return first if "A" <= first <= "Z" else "#"
-
-
-def newest_published_first(paper: Paper) -> tuple[int, int, str]:
-    """Sort key: newest publication first (unknown dates last), then newest addition, id."""
-    published = paper.date_key if paper.published else dt.date.min
-    return (-published.toordinal(), -paper.added.toordinal(), paper.id)
 
 
 def authors_of(collection: Collection) -> tuple[Author, ...]:
