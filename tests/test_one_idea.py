@@ -12,8 +12,9 @@ from generator.core import trending
 from generator.core.config import SiteConfig
 from generator.core.entries import Collection, Paper, PartialDate, Taxonomy, newest_first
 from generator.core.render import all_authors, excerpt, short_authors, shown_authors
-from generator.pages import authors_of, summary, template_env
+from generator.pages import authors_of, feed_links, summary, template_env
 from generator.pages.digest import DigestDay, digest_html, digest_text
+from generator.pages.feeds import MEDIA_TYPES, build_feeds, feed_index
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = SiteConfig(site_name="Lab list", site_url="https://example.org/list/")
@@ -119,3 +120,17 @@ def test_newest_publication_first_puts_undated_papers_last_everywhere():
     fallback = trending.rank(collection, trending.load_history_or_empty(None), DAY)
     assert fallback.fallback  # no data: trending lists the newest publications
     assert [row.paper_id for row in fallback.rows] == expected
+
+
+# ---------------------------------------------------------------------------- media types
+
+def test_feed_media_types_come_from_one_table():
+    collection = Collection((paper("p"),), Taxonomy((), ()))
+    by_path = {f.path: f for f in feed_index(collection, CONFIG)}
+    links = feed_links(collection, CONFIG, "", "home", None).splitlines()
+    assert len(links) == 3
+    for link in links:
+        path = link.split('href="')[1].split('"')[0]
+        assert f'type="{MEDIA_TYPES[by_path[path].kind]}"' in link
+    rss = build_feeds(collection, CONFIG, DAY)["feed.xml"].decode()
+    assert f'rel="self" type="{MEDIA_TYPES["rss"]}"' in rss

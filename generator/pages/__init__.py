@@ -81,8 +81,8 @@ class Page:
     made: tuple[str, str | None] | None = None
     make: Callable[[], tuple[str, str | None]] | None = field(default=None, repr=False)
     #: Written like a paper page, through the checked frame (``paper_pages: fast``) instead
-    #: of MkDocs' per-page pipeline: an author page is, like a paper page, out of the
-    #: navigation, two folders deep and one of thousands alike.
+    #: of MkDocs' per-page pipeline: author, category and tag pages are, like paper pages,
+    #: out of the navigation and one of many alike in their folder.
     frame: bool = False
 
     def _made(self) -> tuple[str, str | None]:
@@ -107,7 +107,8 @@ class Page:
 
     @property
     def framed(self) -> bool:
-        """Written through the frame in ``paper_pages: fast`` (paper and author pages)."""
+        """Written through the frame in ``paper_pages: fast`` (paper, author, category and
+        tag pages)."""
         return self.frame or self.is_paper
 
     @property
@@ -399,7 +400,7 @@ class _Builder:
                      meta={**LISTING, "template": "reading-list-paper.html"},
                      kind=kind, heading=title,
                      description=description, papers=chunk, count=len(papers), pager=pager,
-                     first=(number - 1) * size,
+                     first=(number - 1) * size, frame=True,
                      omit=("category:" if kind == "categories" else "tag:") + slug)
             self.listing_pages[key] = self.pages[-1]
 
@@ -511,9 +512,7 @@ def feed_links(collection: Collection, config: SiteConfig, here: str, kind: str,
     """``<link rel="alternate">`` tags for the feeds relevant to a page."""
     out = []
     for info in feeds.feeds_for_page(collection, config, kind, slug):
-        mime = {"rss": "application/rss+xml", "json": "application/feed+json",
-                "opml": "text/x-opml"}.get(info.kind, "application/rss+xml")
-        out.append(f'<link rel="alternate" type="{mime}" title="{escape(info.title)}" '
+        out.append(f'<link rel="alternate" type="{info.mime}" title="{escape(info.title)}" '
                    f'href="{escape(rel(here, info.path))}">')
     return "\n".join(out) + ("\n" if out else "")
 

@@ -48,6 +48,10 @@ MAIN_FEED = "feed.xml"
 JSON_FEED = "feed.json"
 DIGEST_FEED = "digest.xml"
 OPML_FILE = "feeds.opml"
+#: The media type of each kind of feed file (``<link rel="alternate" type=...>``, RSS's
+#: ``atom:link rel="self"``).
+MEDIA_TYPES = {"rss": "application/rss+xml", "json": "application/feed+json",
+               "opml": "text/x-opml"}
 
 
 class FeedError(ValueError):
@@ -65,8 +69,7 @@ class FeedInfo:
     @property
     def mime(self) -> str:
         """The media type for ``<link rel="alternate" type=...>``."""
-        return {"rss": "application/rss+xml", "json": "application/feed+json",
-                "opml": "text/x-opml"}[self.kind]
+        return MEDIA_TYPES[self.kind]
 
 
 def category_feed_path(slug: str) -> str:
@@ -224,7 +227,7 @@ def _channel(config: SiteConfig, path: str, title: str, link: str,
     _sub(channel, "link", link)
     _sub(channel, "description", description)
     _sub(channel, f"{{{ATOM}}}link", attrib={"href": config.absolute(path), "rel": "self",
-                                             "type": "application/rss+xml"})
+                                             "type": MEDIA_TYPES["rss"]})
     _sub(channel, "generator", GENERATOR)
     _sub(channel, "docs", "https://www.rssboard.org/rss-specification")
     if newest is not None:
