@@ -81,8 +81,8 @@ class Page:
     made: tuple[str, str | None] | None = None
     make: Callable[[], tuple[str, str | None]] | None = field(default=None, repr=False)
     #: Written like a paper page, through the checked frame (``paper_pages: fast``) instead
-    #: of MkDocs' per-page pipeline: author, category and tag pages are, like paper pages,
-    #: out of the navigation and one of many alike in their folder.
+    #: of MkDocs' per-page pipeline: an author page is, like a paper page, out of the
+    #: navigation, two folders deep and one of thousands alike.
     frame: bool = False
 
     def _made(self) -> tuple[str, str | None]:
@@ -107,8 +107,7 @@ class Page:
 
     @property
     def framed(self) -> bool:
-        """Written through the frame in ``paper_pages: fast`` (paper, author, category and
-        tag pages)."""
+        """Written through the frame in ``paper_pages: fast`` (paper and author pages)."""
         return self.frame or self.is_paper
 
     @property
@@ -400,7 +399,7 @@ class _Builder:
                      meta={**LISTING, "template": "reading-list-paper.html"},
                      kind=kind, heading=title,
                      description=description, papers=chunk, count=len(papers), pager=pager,
-                     first=(number - 1) * size, frame=True,
+                     first=(number - 1) * size,
                      omit=("category:" if kind == "categories" else "tag:") + slug)
             self.listing_pages[key] = self.pages[-1]
 
