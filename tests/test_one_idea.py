@@ -3,16 +3,32 @@ places is one function, and every place that shows its result follows it."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
 
 from generator.core import trending
 from generator.core.config import SiteConfig
-from generator.core.entries import Collection, Paper, PartialDate, Taxonomy, newest_first
+from generator.core.entries import (
+    Category,
+    Collection,
+    Paper,
+    PartialDate,
+    Taxonomy,
+    newest_first,
+)
 from generator.core.render import all_authors, excerpt, short_authors, shown_authors
-from generator.pages import authors_of, feed_links, summary, template_env
+from generator.pages import (
+    authors_of,
+    build_page_set,
+    data_files,
+    feed_links,
+    summary,
+    template_env,
+)
 from generator.pages.digest import DigestDay, digest_html, digest_text
 from generator.pages.feeds import MEDIA_TYPES, build_feeds, feed_index
 
@@ -134,3 +150,29 @@ def test_feed_media_types_come_from_one_table():
         assert f'type="{MEDIA_TYPES[by_path[path].kind]}"' in link
     rss = build_feeds(collection, CONFIG, DAY)["feed.xml"].decode()
     assert f'rel="self" type="{MEDIA_TYPES["rss"]}"' in rss
+
+
+# ---------------------------------------------------------------------------- paper URL
+
+def test_every_link_to_a_paper_is_its_one_path(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr("generator.core.entries.paper_path", lambda pid: f"p/{pid}/")
+    for module in ("generator.pages", "generator.pages.feeds", "generator.pages.digest"):
+        monkeypatch.setattr(f"{module}.paper_path", lambda pid: f"p/{pid}/")
+    renamed = dataclasses.replace(paper("new-name", authors=("A",), abstract="Text."),
+                                  aliases=("old-name",))
+    collection = Collection((renamed,), Taxonomy((Category("c", "C", "", 0),), ()))
+    files = data_files(collection, CONFIG, DAY, [])
+    assert "p/old-name/index.html" in files  # the redirect of the former id
+    assert b"https://example.org/list/p/new-name/" in files["p/old-name/index.html"]
+    papers = json.loads(files["papers.json"])["papers"]
+    assert papers[0]["url"] == "https://example.org/list/p/new-name/"
+    assert b"<link>https://example.org/list/p/new-name/</link>" in files["feed.xml"]
+    assert b"<guid isPermaLink=\"false\">https://example.org/list/p/old-name/</guid>" in \
+        files["feed.xml"]
+    day = DigestDay(DAY, added=(renamed,))
+    assert 'href="https://example.org/list/p/new-name/"' in digest_html(day, CONFIG)
+    assert "  https://example.org/list/p/new-name/\n" in digest_text(day, CONFIG)
+    pages = build_page_set(collection, dataclasses.replace(CONFIG, root=ROOT), DAY).pages
+    assert "p/new-name/index.md" in [page.path for page in pages]
+    home = next(page for page in pages if page.path == "index.md")
+    assert 'href="./p/new-name/"' in home.text and "papers/new-name" not in home.text

@@ -172,6 +172,12 @@ class Paper:
         return self.published.earliest() if self.published else self.added
 
 
+def paper_path(paper_id: str) -> str:
+    """The site path of a paper's page, ``papers/<id>/``: a promise (a renamed paper's
+    former ids keep theirs as redirects, and feed ids are made from it)."""
+    return f"papers/{paper_id}/"
+
+
 @dataclass(frozen=True)
 class Category:
     slug: str

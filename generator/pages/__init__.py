@@ -36,7 +36,7 @@ from slugify import slugify
 from ..core import bibtex, trending
 from ..core.cache import Cache, or_fresh
 from ..core.config import SiteConfig
-from ..core.entries import Collection, Paper, load_schema, newest_published_first
+from ..core.entries import Collection, Paper, load_schema, newest_published_first, paper_path
 from ..core.render import (
     SHORT_AUTHORS,
     all_authors,
@@ -263,7 +263,7 @@ class _Builder:
 
         return {
             "to": to,
-            "paper_url": lambda pid: to(f"papers/{pid}/"),
+            "paper_url": lambda pid: to(paper_path(pid)),
             "category_url": lambda slug: to(f"categories/{slug}/"),
             "tag_url": lambda slug: to(f"tags/{slug}/"),
             "author_url": lambda name: to(f"authors/{author_slug(name)}/"),
@@ -353,7 +353,7 @@ class _Builder:
         key = (paper, related_papers, code, self.inputs)
         cached = self.previous["paper pages"].get(key)
         if cached is None:
-            path = f"papers/{paper.id}/index.md"
+            path = paper_path(paper.id) + "index.md"
             # <title> is plain text: $\ell_2$ reads as ℓ₂ there, not as TeX.
             self.add(path, math_text(paper.title), "paper.html.j2", head_kind="paper",
                      slug=paper.id,
@@ -780,8 +780,8 @@ def papers_json(collection: Collection, config: SiteConfig, today: dt.date) -> b
     items = []
     for p in collection.papers:
         items.append({
-            "id": p.id, "url": config.absolute(f"papers/{p.id}/") if config.site_url
-            else f"papers/{p.id}/",
+            "id": p.id, "url": config.absolute(paper_path(p.id)) if config.site_url
+            else paper_path(p.id),
             "title": p.title, "authors": list(p.authors),
             "authors_incomplete": p.authors_incomplete,
             "published": p.published.iso if p.published else None,
@@ -828,8 +828,8 @@ def data_files(collection: Collection, config: SiteConfig, today: dt.date,
             files[f"bib/tags/{slug}.bib"] = bibtex.bibliography(papers).encode()
     for paper in collection.papers:
         for alias in paper.aliases:
-            absolute = config.absolute(f"papers/{paper.id}/") if config.site_url else None
-            files[f"papers/{alias}/index.html"] = redirect_html(f"../{paper.id}/", absolute)
+            absolute = config.absolute(paper_path(paper.id)) if config.site_url else None
+            files[paper_path(alias) + "index.html"] = redirect_html(f"../{paper.id}/", absolute)
     files.update(taxonomy_redirects(collection, config))
     # The digest feed keeps each past day's own top N, so it gets a ranking per day.
     files.update(feeds.build_feeds(collection, config, today,

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..core.config import SiteConfig
-from ..core.entries import Collection, Paper
+from ..core.entries import Collection, Paper, paper_path
 from ..core.render import excerpt, short_authors
 from ..core.terminal import is_control
 
@@ -206,7 +206,7 @@ def digest_elements(day: DigestDay, config: SiteConfig) -> list[ET.Element]:
         return node
 
     def paper_link(parent: ET.Element, paper: Paper) -> None:
-        el(parent, "a", paper.title, href=config.absolute(f"papers/{paper.id}/"))
+        el(parent, "a", paper.title, href=config.absolute(paper_path(paper.id)))
 
     if day.trending:
         parts.append(el(None, "h2", f"Trending {_window_label(day.window)}".strip()))
@@ -254,7 +254,7 @@ def digest_text(day: DigestDay, config: SiteConfig) -> str:
                        if d]
             if details:
                 lines.append("   " + " · ".join(details))
-            lines.append("   " + config.absolute(f"papers/{pick.paper.id}/"))
+            lines.append("   " + config.absolute(paper_path(pick.paper.id)))
         lines.append("")
     if day.added:
         lines.append(f"Added on {day.day.isoformat()}")
@@ -265,7 +265,7 @@ def digest_text(day: DigestDay, config: SiteConfig) -> str:
                 lines.append(f"  {short_authors(paper)}")
             lines.append(textwrap.fill(_excerpt(paper.abstract), 76, initial_indent="  ",
                                        subsequent_indent="  "))
-            lines.append(f"  {config.absolute(f'papers/{paper.id}/')}")
+            lines.append(f"  {config.absolute(paper_path(paper.id))}")
         more = len(day.added) - _max_added(config)
         if more > 0:
             lines.append(f"... and {more} more: {config.absolute('')}")

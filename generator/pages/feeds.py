@@ -32,7 +32,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..core.config import SiteConfig
-from ..core.entries import Collection, Paper, Taxonomy
+from ..core.entries import Collection, Paper, Taxonomy, paper_path
 from .digest import DigestDay, clean, digest_days, digest_html, html_fragment
 
 DC = "http://purl.org/dc/elements/1.1/"
@@ -78,10 +78,6 @@ def category_feed_path(slug: str) -> str:
 
 def tag_feed_path(slug: str) -> str:
     return f"feeds/tags/{slug}.xml"
-
-
-def paper_path(paper_id: str) -> str:
-    return f"papers/{paper_id}/"
 
 
 def guid(paper: Paper, config: SiteConfig) -> str:
