@@ -158,7 +158,7 @@ def test_two_process_build_changes_no_byte(built: Path, tmp_path: Path, caplog):
     site = project / "site"
     with caplog.at_level("INFO"):
         assert build(project, site) == 0
-    assert "rendering pages in two processes" in caplog.text
+    assert "writing framed pages in two processes" in caplog.text
     ours = sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file())
     assert ours == sorted(p.relative_to(built) for p in built.rglob("*") if p.is_file())
     for rel_path in ours:
@@ -201,7 +201,7 @@ def test_framed_paper_pages_change_no_byte(tmp_path: Path, caplog):
 
 def test_paper_pages_fall_back_when_the_theme_uses_more(tmp_path: Path, caplog):
     # A fork's override printing the page's URL on every page: a frame cannot know it, the
-    # build's check notices, and paper pages are rendered one by one, still correctly.
+    # build's check notices, and framed pages are rendered one by one, still correctly.
     sites = {}
     for mode in ("fast", "mkdocs"):
         project = make_project(tmp_path / mode)
@@ -217,7 +217,7 @@ def test_paper_pages_fall_back_when_the_theme_uses_more(tmp_path: Path, caplog):
         sites[mode] = project / "site"
         with caplog.at_level("INFO"):
             assert build(project, sites[mode]) == 0
-    assert "paper pages are rendered one by one" in caplog.text
+    assert "framed pages are rendered one by one" in caplog.text
     html = (sites["fast"] / "papers" / "trojanstego" / "index.html").read_text("utf-8")
     assert '<p class="where">papers/trojanstego/</p>' in html
     _same_trees(sites["fast"], sites["mkdocs"])
@@ -413,6 +413,29 @@ def test_a_failed_second_process_is_a_clear_error(tmp_path: Path, monkeypatch, c
     assert "the second process failed" in caplog.text and "workers: 1" in caplog.text
 
 
+def test_a_failed_writer_process_is_a_clear_error(tmp_path: Path, monkeypatch, capsys,
+                                                  caplog):
+    # The child that writes every other framed page dies: the build fails, says so and how
+    # to build in one process, and the previous site stays.
+    import os
+
+    import generator.plugin.writer as writer
+    from generator.plugin.parallel import Background
+
+    monkeypatch.setattr(writer, "Background", lambda fn: Background(lambda: os._exit(3)))
+    project = make_project(tmp_path / "dies")
+    _with_options(project, "workers: 2")
+    site = project / "site"
+    site.mkdir()
+    (site / ".reading-list-site").write_text("", "utf-8")
+    (site / "index.html").write_text("old", "utf-8")
+    assert build(project, site) == 1
+    err = capsys.readouterr().err
+    assert "the previous site was left untouched" in err and "Traceback" not in err
+    assert "the second process failed" in caplog.text and "workers: 1" in caplog.text
+    assert (site / "index.html").read_text("utf-8") == "old"
+
+
 def test_paper_page_urls_follow_mkdocs_when_the_shortcut_does_not(tmp_path: Path):
     # With use_directory_urls: false MkDocs' URL for papers/x/index.md is
     # papers/x/index.html, not the page set's papers/x/: the build notices (URLs then come
@@ -481,4 +504,4 @@ def test_a_build_after_serve_in_one_process_is_a_build(tmp_path: Path, caplog):
     config.plugins.on_startup(command="serve", dirty=True)
     with caplog.at_level("INFO"):
         assert build(project, project / "site") == 0
-    assert "rendering pages in two processes" in caplog.text
+    assert "writing framed pages in two processes" in caplog.text

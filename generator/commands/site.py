@@ -99,15 +99,9 @@ def _build_into(config, final: Path, cache: Cache | None = None) -> bool:
 
     check_site_dir(final, Path(config.config_file_path).parent, ())  # again, under the lock
     staging = staging_dir(final)
-    parent = os.getpid()
     try:
-        try:
-            config["site_dir"] = str(staging)
-            engine.build(config, cache)
-        except BaseException:
-            if os.getpid() != parent:  # the plugin's second rendering process (fork):
-                os._exit(1)  # only the parent may touch the staging folder
-            raise
+        config["site_dir"] = str(staging)
+        engine.build(config, cache)
     except (MkDocsException, SystemExit) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         message = str(exc) if str(exc) not in ("", "1") else "MkDocs reported errors"

@@ -821,6 +821,7 @@ def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
         taxonomy, problems = load_taxonomy(taxonomy_path, _display(taxonomy_path, root), cache)
     papers: list[Paper] = []
     identities: list[_Identity] = []
+    identity_keys: list[Any] = []  #: (source, text, ...) of the entry of each identity
     positions: dict[str, _Problems] = {}
     # An entry's checks depend only on its text, name, the taxonomy and today.
     previous = cache.previous("checked entries") if cache is not None else {}
@@ -859,10 +860,20 @@ def load_collection(files: list[Path], taxonomy_path: Path, today: dt.date,
                         d for _, d in identity.distinct_from
                         if any(path.with_name(d + ext).is_file() for ext in (".yaml", ".yml"))))
                 identities.append(identity)
+                identity_keys.append(key)
         problems.extend(out.items)
     if cache is not None:
         cache.keep("checked entries", checked)
-    problems.extend(_cross_checks(identities, positions))
+    # Across entries: depends on what identifies each entry and where it is written.
+    cross_key = tuple((i, key[1]) for i, key in zip(identities, identity_keys, strict=True))
+    last = cache.room("cross checks").get("last") if cache is not None else None
+    if last is not None and last[0] == cross_key:
+        problems.extend(last[1])
+    else:
+        cross = _cross_checks(identities, positions)
+        if cache is not None:
+            cache.room("cross checks")["last"] = (cross_key, tuple(cross))
+        problems.extend(cross)
     problems.sort(key=lambda p: (p.path, p.line, p.col, p.message))
     if taxonomy is None or any(p.severity == "error" for p in problems):
         return None, problems

@@ -81,8 +81,8 @@ class Page:
     made: tuple[str, str | None] | None = None
     make: Callable[[], tuple[str, str | None]] | None = field(default=None, repr=False)
     #: Written like a paper page, through the checked frame (``paper_pages: fast``) instead
-    #: of MkDocs' per-page pipeline: an author page is, like a paper page, out of the
-    #: navigation, two folders deep and one of thousands alike.
+    #: of MkDocs' per-page pipeline: author, category and tag pages are, like paper pages,
+    #: out of the navigation and one of many alike in their folder.
     frame: bool = False
 
     def _made(self) -> tuple[str, str | None]:
@@ -107,7 +107,8 @@ class Page:
 
     @property
     def framed(self) -> bool:
-        """Written through the frame in ``paper_pages: fast`` (paper and author pages)."""
+        """Written through the frame in ``paper_pages: fast`` (paper, author, category and
+        tag pages)."""
         return self.frame or self.is_paper
 
     @property
@@ -399,7 +400,7 @@ class _Builder:
                      meta={**LISTING, "template": "reading-list-paper.html"},
                      kind=kind, heading=title,
                      description=description, papers=chunk, count=len(papers), pager=pager,
-                     first=(number - 1) * size,
+                     first=(number - 1) * size, frame=True,
                      omit=("category:" if kind == "categories" else "tag:") + slug)
             self.listing_pages[key] = self.pages[-1]
 
@@ -643,18 +644,17 @@ def search_chunks(text: str, limit: int = SEARCH_CHUNK) -> list[str]:
     ``$...$`` math."""
     chunks: list[str] = []
     words: list[str] = []
-    size = 0
+    size = dollars = 0  # characters and "$" signs in ``words``
     for word in text.split():
-        in_math = sum(w.count("$") for w in words) % 2 == 1
-        if words and size + 1 + len(word) > limit and not in_math:
+        if words and size + 1 + len(word) > limit and dollars % 2 == 0:
             chunks.append(" ".join(words))
-            words, size = [], 0
+            words, size, dollars = [], 0, 0
         words.append(word)
         size += len(word) + (1 if size else 0)
-        if word.endswith((".", "?", "!")) and size >= limit // 3 and \
-                sum(w.count("$") for w in words) % 2 == 0:
+        dollars += word.count("$")
+        if word.endswith((".", "?", "!")) and size >= limit // 3 and dollars % 2 == 0:
             chunks.append(" ".join(words))
-            words, size = [], 0
+            words, size, dollars = [], 0, 0
     if words:
         chunks.append(" ".join(words))
     return chunks

@@ -39,8 +39,9 @@ from ..pages import Page, build_page_set
 from . import compat
 from .fastpages import PaperPages, finish
 from .outputs import OutputError, check_site_dir, mark, source_paths
-from .parallel import Background, BackgroundFailed, Split
+from .parallel import Background, BackgroundFailed
 from .settings import ReadingListConfig
+from .writer import Job, Writer, two_processes
 
 log = get_plugin_logger(__name__)
 
@@ -102,8 +103,9 @@ class _Generated(File):
 
 
 class _PaperFile(_Generated):
-    """A paper page written by the plugin (``paper_pages: fast``): MkDocs copies it like a
-    static file, and its HTML is made when it is written, from the build's frame.
+    """A page written through the checked frame (``paper_pages: fast``: paper, author,
+    category and tag pages) by the plugin's writer (generator/plugin/writer.py), not by
+    MkDocs: to MkDocs it is a static file whose copy is left to us.
 
     Its source name is the page's (``papers/<id>/index.md``), so hand-written pages link to
     it as to any page (``papers/<id>/index.md#abstract``) in every mode; it is not a
@@ -111,27 +113,9 @@ class _PaperFile(_Generated):
     ``paper_page``, never in MkDocs' ``File.page``, which MkDocs reads as one of its own."""
 
     paper_page: Page
-    pages: PaperPages | None = None
-    skip = False  #: written by the other process of a two-process build
-    #: the frame and settings are those of the previous build (``serve``)
-    same_frame = False
-    #: the page object each file was last written from, per site folder
-    written: dict[str, Page]
 
     def copy_file(self, dirty: bool = False) -> None:
-        if self.skip:
-            return
-        # `serve`: a paper page whose page object (reused while its inputs are unchanged)
-        # and frame are those it was written from last time is already on disk.
-        if dirty and self.same_frame and self.written.get(self.src_uri) is self.paper_page \
-                and os.path.isfile(self.abs_dest_path):
-            return
-        assert self.pages is not None, "on_env gives paper pages their renderer"
-        self.written[self.src_uri] = self.paper_page
-        data = self.pages.render(self.paper_page)
-        os.makedirs(os.path.dirname(self.abs_dest_path), exist_ok=True)
-        with open(self.abs_dest_path, "wb") as out:
-            out.write(data)
+        """Nothing: the writer writes it (on_env starts, on_post_build finishes)."""
 
     def is_documentation_page(self) -> bool:
         return False
@@ -217,7 +201,8 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         self.bodies: dict[str, str] = {}
         self.blocks: dict[str, str] = {}
         self.serving = False
-        self.split: Split | None = None
+        self.writer: Writer | None = None
+        self.renderer: PaperPages | None = None
         self.nav: Navigation | None = None
         self.paper_files: list[_PaperFile] = []
         self.files: Files | None = None
@@ -297,7 +282,7 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         except ValueError as exc:
             raise PluginError(f"reading-list: cannot read the metrics history: {exc}") from None
         # Category and tag pages and the data files are made on the second core meanwhile.
-        runner = Background if not self.serving and Split.wanted(
+        runner = Background if not self.serving and two_processes(
             self.config.workers, len(collection.papers)) else None
         try:
             pageset = build_page_set(collection, site, today, history, runner=runner,
@@ -350,7 +335,7 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         if template_name == "sitemap.xml" and self.paper_files and self.files is not None:
             # Paper pages written by us are not MkDocs pages: list them where they would be.
             listed = {id(f) for f in context["pages"]}
-            renderer = self.paper_files[0].pages
+            renderer = self.renderer
             assert renderer is not None
             entries: list[Any] = []
             for file in self.files:
@@ -363,12 +348,13 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
 
     @event_priority(100)  # before search writes its index: the child leaves here
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if self.split is not None:
-            if self.split.is_child:
-                self.split.child_done(bool(config.strict))
-            problem = self.split.wait()
-            if problem:
-                raise PluginError(f"reading-list: {problem}; see the messages above")
+        if self.writer is not None:
+            writer, self.writer = self.writer, None
+            try:
+                writer.finish()
+            except BackgroundFailed as exc:
+                raise PluginError(f"reading-list: the second process failed ({exc}); "
+                                  "`workers: 1` in mkdocs.yml builds in one process") from None
         self._add_search_records(config)
         if self.site is not None and self.site.search == "pagefind":
             run_pagefind(Path(config.site_dir))
@@ -385,10 +371,9 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
             index.entries.extend(self.search_records)
 
     def on_build_error(self, *, error: Exception) -> None:
-        if self.split is not None:
-            if self.split.is_child:
-                self.split.child_failed()
-            self.split.abandon()
+        if self.writer is not None:
+            self.writer.cancel()
+            self.writer = None
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         self.blocks = {}
@@ -405,28 +390,28 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
             for nav_page in self.nav.pages:
                 if nav_page.markdown is None:
                     nav_page.read_source(config)
+        self.writer = self.renderer = None
         if self.paper_files:
             assert self.nav is not None
             renderer = PaperPages(env, config, self.nav, files,
                                   [f.paper_page for f in self.paper_files])
             if renderer.reason:
-                log.info(f"paper pages are rendered one by one: {renderer.reason}")
+                log.info(f"framed pages are rendered one by one: {renderer.reason}")
             site_dir = str(config.site_dir)
-            signature = renderer.signature()
             # The frame's signature and the page each file was written from, per folder.
             frames = self.cache.room("frames")
-            same = frames.get(site_dir) == signature
+            signature = renderer.signature()
+            same = self.serving and frames.get(site_dir) == signature
             frames[site_dir] = signature
-            written = self.cache.room("written").setdefault(site_dir, {})
-            for paper in self.paper_files:
-                paper.pages, paper.same_frame, paper.written = renderer, same, written
-        pages = [f.page for f in files.documentation_pages() if f.page is not None]
-        self.split = None
-        if not self.serving and Split.wanted(self.config.workers,
-                                             len(pages) + len(self.paper_files)):
-            self.split = Split()
-            log.info("rendering pages in two processes")
-            self.split.fork(files, config, pages, self.paper_files)
+            parallel = not self.serving and two_processes(self.config.workers,
+                                                          len(self.paper_files))
+            if parallel:
+                log.info("writing framed pages in two processes")
+            self.renderer = renderer
+            self.writer = Writer(renderer, [Job(f.src_uri, f.abs_dest_path, f.paper_page)
+                                            for f in self.paper_files],
+                                 parallel=parallel, same_frame=same,
+                                 written=self.cache.room("written").setdefault(site_dir, {}))
         return env
 
     def _remember(self, key: str, html: str) -> str:

@@ -1,9 +1,10 @@
 """Every private MkDocs and Material API the adapter touches, in one place.
 
 The plugin uses MkDocs' public plugin API wherever it can. A few speed-ups need more: the
-checked paper-page frame renders Material's template the way MkDocs' ``_build_page`` does,
-computes page URLs with ``Page``'s own private setters, and the two-process build tells the
-child not to copy static files or index pages for search. Each such use is a function here,
+checked frame renders Material's template the way MkDocs' ``_build_page`` does and computes
+page URLs with ``Page``'s own private setters; the papers' search records go into the
+search plugin's index (its ``entries``). Nothing here replaces a MkDocs or Material function
+or changes their build's flow. Each such use is a function here,
 and :func:`problems` checks that every one of them still exists with the shape we rely on:
 ``tests/test_compat.py`` fails loudly, naming the MkDocs and Material versions, when an
 upgrade moves one. Supported: MkDocs 1.6, Material 9.5 and later 9.x (CI runs both ends).
@@ -18,11 +19,7 @@ from importlib import metadata
 from typing import Any
 
 from mkdocs.commands import build as _build
-from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
-
-#: MkDocs' logger for page-building messages (the child of a two-process build filters it).
-BUILD_LOGGER = "mkdocs.commands.build"
 
 # Page's private URL setters: the same canonical/edit URLs MkDocs computes, without a Page.
 set_canonical_url: Callable[..., None] = Page._set_canonical_url
@@ -47,25 +44,12 @@ def template_context(nav: Any, files: Any, config: Any, page: Page) -> dict[str,
     return _build.get_context(nav, files, config, page)
 
 
-def replace_static_copy(files: Files, copy: Callable[..., None]) -> None:
-    """Make ``files.copy_static_files`` (MkDocs' step that copies non-page files) ``copy``."""
-    files.copy_static_files = copy  # type: ignore[method-assign]
-
-
 def search_indexes(config: Any) -> Iterator[tuple[Any, Any]]:
     """(index, previous index or None) of Material's or MkDocs' search plugin, if enabled."""
     for plugin in config.plugins.values():
         index = getattr(plugin, "search_index", None)
         if isinstance(getattr(index, "entries", None), list):
             yield index, getattr(plugin, "search_index_prev", None)
-
-
-def stop_search_indexing(config: Any) -> None:
-    """Pages rendered from now on are not added to the search index (the other process of a
-    two-process build indexes them)."""
-    for index, _previous in search_indexes(config):
-        if hasattr(index, "add_entry_from_context"):
-            index.add_entry_from_context = lambda page: None
 
 
 def versions() -> str:
@@ -97,15 +81,11 @@ def problems() -> list[str]:
         out.append("mkdocs.commands.build.get_context(nav, files, config, page) changed")
     if "_current_page" not in inspect.getsource(_build):
         out.append("MkDocs no longer sets config._current_page while building a page")
-    if not callable(getattr(Files, "copy_static_files", None)):
-        out.append("Files.copy_static_files is gone")
     try:
         from material.plugins.search.plugin import SearchIndex  # type: ignore[import-untyped]
     except ImportError:
         out.append("material.plugins.search.plugin.SearchIndex is gone")
     else:
-        if not callable(getattr(SearchIndex, "add_entry_from_context", None)):
-            out.append("Material's SearchIndex.add_entry_from_context is gone")
         source = inspect.getsource(SearchIndex.__init__)
         if "self.entries" not in source:
             out.append("Material's SearchIndex no longer keeps self.entries")

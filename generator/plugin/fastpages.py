@@ -151,23 +151,24 @@ def _page_urls(url: str, source: str | None, site_url: str | None, repo_url: str
 
 
 class PaperPages:
-    """Renders the paper pages of one build, through a frame when it passes the check."""
+    """Renders the framed pages of one build (paper, author, category and tag pages),
+    through a frame when it passes the check."""
 
     def __init__(self, env: jinja2.Environment, config: MkDocsConfig, nav: Navigation,
                  files: Files, pages: Sequence[Page]) -> None:
         self.env, self.config, self.nav = env, config, nav
         self.doc_files = files.documentation_pages()
-        self.frames: dict[tuple[bool, ...], Frame | None] = {}
+        self.frames: dict[tuple[Any, ...], Frame | None] = {}
         self.reason = ""
         self.date = get_build_date()
         #: canonical URL, absolute path and date of each page rendered (for the sitemap)
         self.urls: dict[str, tuple[str | None, str | None, str]] = {}
         self.exact_urls = False  #: a File and Page per paper, if the shortcut differs
-        # Each folder's pages (papers/*, authors/*) are alike: a frame must reproduce the
-        # first and the last of each (another URL) exactly.
-        groups: dict[str, list[Page]] = {}
+        # Pages of one folder and depth (papers/x/, tags/x/page/2/) are alike: a frame must
+        # reproduce the first and the last of each (another URL) exactly.
+        groups: dict[tuple[str, int], list[Page]] = {}
         for page in pages:
-            groups.setdefault(page.url.split("/", 1)[0], []).append(page)
+            groups.setdefault(_group(page), []).append(page)
         for group in groups.values():
             if not self.reason:
                 self._check(group[0], group[-1])
@@ -233,7 +234,7 @@ class PaperPages:
         """The frame for pages like this one (which values it has), made from this page and
         checked against it; None if it does not reproduce the page."""
         values = self._values(page, mk)
-        shape = _shape(values)
+        shape = _shape(page, values)
         if shape not in self.frames:
             proto = self.mkdocs_page(page)
             marked = {slot: None if values[slot] is None else _marker(slot) for slot in SLOTS}
@@ -278,7 +279,7 @@ class PaperPages:
         frame = None
         if not self.reason:
             values = self._values(page, self._page_urls(page))
-            shape = _shape(values)
+            shape = _shape(page, values)
             frame = self.frames[shape] if shape in self.frames else \
                 self._frame(page, self.mkdocs_page(page))
         html = frame.fill(values) if frame is not None else \
@@ -286,6 +287,13 @@ class PaperPages:
         return html.encode("utf-8", errors="xmlcharrefreplace")
 
 
-def _shape(values: dict[str, Any]) -> tuple[bool, ...]:
-    """Which values a page lacks: pages alike in this share a frame."""
-    return tuple(values[slot] is None for slot in SLOTS)
+def _shape(page: Page, values: dict[str, Any]) -> tuple[Any, ...]:
+    """Pages alike in this share a frame: their group (folder and depth, see _group) and
+    which values they lack."""
+    return (_group(page), *(values[slot] is None for slot in SLOTS))
+
+
+def _group(page: Page) -> tuple[str, int]:
+    """Pages of one folder at one depth (``categories/x/`` and ``categories/x/page/2/``
+    differ in every relative link of the navigation) are alike."""
+    return page.url.split("/", 1)[0], page.url.count("/")
