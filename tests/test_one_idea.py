@@ -6,11 +6,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from generator.core import trending
+from generator.core import entries, trending
 from generator.core.config import SiteConfig
 from generator.core.entries import (
     Category,
@@ -18,6 +19,7 @@ from generator.core.entries import (
     Paper,
     PartialDate,
     Taxonomy,
+    load_schema,
     newest_first,
 )
 from generator.core.render import all_authors, excerpt, short_authors, shown_authors
@@ -31,6 +33,8 @@ from generator.pages import (
 )
 from generator.pages.digest import DigestDay, digest_html, digest_text
 from generator.pages.feeds import MEDIA_TYPES, build_feeds, feed_index
+from generator.sources import arxiv, arxiv_feeds
+from generator.sources.formats.common import arxiv_id
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = SiteConfig(site_name="Lab list", site_url="https://example.org/list/")
@@ -176,3 +180,28 @@ def test_every_link_to_a_paper_is_its_one_path(monkeypatch: pytest.MonkeyPatch):
     assert "p/new-name/index.md" in [page.path for page in pages]
     home = next(page for page in pages if page.path == "index.md")
     assert 'href="./p/new-name/"' in home.text and "papers/new-name" not in home.text
+
+
+# ---------------------------------------------------------------------------- arXiv ids
+
+def test_the_arxiv_id_pattern_is_the_schemas():
+    pattern = load_schema()["properties"]["arxiv"]["pattern"]
+    assert pattern == "^" + entries.ARXIV_ID.replace("(?:", "(") + "$"
+
+
+@pytest.mark.parametrize("ident,valid", [
+    ("2505.20118", True), ("0704.0001", True), ("cs/0112017", True),
+    ("math.GT/0309136", True), ("hep-th/9901001", True),
+    ("2513.20118", False),  # no 13th month
+    ("cs/0113017", False), ("-cs/0112017", False), ("cs-/0112017", False),
+    ("25.20118", False), ("2505.201", False),
+])
+def test_every_reader_of_arxiv_ids_takes_the_same_ids(ident: str, valid: bool):
+    assert bool(re.fullmatch(load_schema()["properties"]["arxiv"]["pattern"], ident)) == valid
+    expected = ident if valid else None
+    # Importers' text, arXiv API lookups, inbox feeds, and duplicate detection of URLs.
+    assert arxiv_id(f"arXiv:{ident}v2") == expected
+    assert arxiv_feeds.arxiv_id({"id": f"oai:arXiv.org:{ident}"}) == expected
+    assert arxiv_feeds.arxiv_id({"link": f"https://arxiv.org/abs/{ident}v1"}) == expected
+    assert (arxiv.ID_RE.match(ident) is not None) == valid
+    assert bool(entries._ARXIV_LINK.match(f"https://arxiv.org/abs/{ident}")) == valid

@@ -26,6 +26,11 @@ from .files import KeyPath, Located, YamlError, escapes, load_yaml, parse_yaml, 
 
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 80
+#: An arXiv id without its version, new style (0704.0001 .. 2505.20118) or old (cs/0112017,
+#: math.GT/0309136), as a group to put inside other patterns: schema.json's ``arxiv``
+#: pattern without its anchors (a test holds the two equal), for every reader of ids.
+ARXIV_ID = (r"(?:[0-9]{2}(?:0[1-9]|1[0-2])\.[0-9]{4,5}"
+            r"|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/[0-9]{2}(?:0[1-9]|1[0-2])[0-9]{3})")
 ARXIV_VERSION_RE = re.compile(r"v[0-9]+$")
 NEAR_DUPLICATE_RATIO = 0.92
 EXPECTED_HINTS = {
@@ -902,8 +907,7 @@ class _Identity:
 
 
 _ARXIV_LINK = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
-                         r"([a-z-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?(?:\.pdf)?/?$",
-                         re.IGNORECASE)
+                         rf"({ARXIV_ID})(?:v\d+)?(?:\.pdf)?/?$", re.IGNORECASE)
 _DOI_LINK = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\.\S+)$", re.IGNORECASE)
 
 

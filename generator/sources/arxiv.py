@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import feedparser
 
+from ..core.entries import ARXIV_ID
 from .http import HttpClient, HttpError
 
 DEFAULT_URL = "https://export.arxiv.org/api/query"
@@ -24,9 +25,7 @@ MIN_INTERVAL = 3.0  # arXiv's terms of use: no more than one request every three
 #: One paper's entry is a few kilobytes; a larger answer is not one we asked for.
 MAX_ANSWER_BYTES = 2 * 1024 * 1024
 
-_NEW_ID = r"[0-9]{4}\.[0-9]{4,5}"
-_OLD_ID = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/[0-9]{7}"
-ID_RE = re.compile(rf"^(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>[0-9]+))?$")
+ID_RE = re.compile(rf"^(?P<id>{ARXIV_ID})(?:v(?P<version>[0-9]+))?$")
 _URL_RE = re.compile(
     r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/(?P<rest>.+?)"
     r"(?:\.pdf)?/?(?:[?#].*)?$", re.IGNORECASE)
@@ -56,7 +55,7 @@ def parse_arxiv_id(text: str) -> str | None:
     if "/" not in ident:
         # New-style ids: YYMM.NNNN from 0704 to 1412, YYMM.NNNNN since 1501.
         yymm, number = ident.split(".")
-        if not 1 <= int(yymm[2:]) <= 12 or len(number) != (5 if yymm >= "1501" else 4):
+        if len(number) != (5 if yymm >= "1501" else 4):
             return None
     return ident
 

@@ -25,7 +25,7 @@ import feedparser
 import nh3
 
 from ..core.authoring import Known, dump_entry, make_id, with_schema_header
-from ..core.entries import normalize_space, title_key
+from ..core.entries import ARXIV_ID, normalize_space, title_key
 from ..core.files import atomic_write
 from .http import HttpClient
 
@@ -34,10 +34,8 @@ PLACEHOLDER_TAGS = ("choose-tags",)
 MAX_FEED_BYTES = 32 * 1024 * 1024
 ARXIV_RSS_BASE = "https://rss.arxiv.org/rss/"  #: for a bare category such as cs.CR
 # arXiv ids as they appear in feed links and ids, with an optional version suffix.
-_ARXIV_IN_URL = re.compile(
-    r"arxiv\.org/(?:abs|pdf)/([a-z-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?",
-    re.IGNORECASE)
-_ARXIV_OAI = re.compile(r"oai:arXiv\.org:([a-z-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})")
+_ARXIV_IN_URL = re.compile(rf"arxiv\.org/(?:abs|pdf)/({ARXIV_ID})(?:v\d+)?", re.IGNORECASE)
+_ARXIV_OAI = re.compile(rf"oai:arXiv\.org:({ARXIV_ID})")
 _CATEGORY = re.compile(r"^[a-z-]+(\.[A-Za-z-]+)?(\+[a-z-]+(\.[A-Za-z-]+)?)*$")
 _RSS_PREFIX = re.compile(r"^\s*arXiv:\S+\s+Announce Type:\s*\S+\s*(Abstract:\s*)?",
                          re.IGNORECASE)

@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.entries import Paper
+from ..core.entries import ARXIV_VERSION_RE, Paper
 from ..core.metrics import COUNT_RANGE, describe, is_count
 from .http import HttpClient, HttpError, RateLimiter
 
@@ -84,7 +84,6 @@ LIMITS = {
 GITHUB_REPO_RE = re.compile(
     r"^https?://(?:www\.)?github\.com/([A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)/"
     r"([A-Za-z0-9._-]+?)(?:\.git)?/?(?:[/?#].*)?$")
-ARXIV_VERSION_RE = re.compile(r"v[0-9]+$")
 
 
 @dataclass

@@ -9,15 +9,14 @@ from urllib.parse import unquote, urlsplit
 
 import nh3
 
+from ...core.entries import ARXIV_ID
+
 # Control characters and invisible direction overrides: a title is one line of visible text.
 _INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
                         "\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
 _SPACE = re.compile(r"\s+")
 _HAS_SPACE = re.compile(r"\s")
 
-#: New-style (0704.0001 .. 2505.20118) and old-style (cs/0112017, math.GT/0309136) arXiv ids.
-ARXIV_ID = (r"(?:\d{2}(?:0[1-9]|1[0-2])\.\d{4,5}"
-            r"|[a-z-]+(?:\.[A-Za-z]{2})?/\d{2}(?:0[1-9]|1[0-2])\d{3})")
 _ARXIV_BARE = re.compile(rf"^(?:arxiv:\s*)?({ARXIV_ID})(?:v\d+)?$", re.IGNORECASE)
 _ARXIV_URL = re.compile(
     rf"(?<![\w-])arxiv\.org/(?:abs|pdf|html|format)/({ARXIV_ID})(?:v\d+)?(?:\.pdf)?(?=$|[?#/\s])",
