@@ -244,6 +244,7 @@ class _Builder:
     stars: dict[str, tuple[int, dt.date]] = field(default_factory=dict)
     cards: dict[Any, Markup] = field(default_factory=dict)
     card_macro: Any = None
+    cut_chips: bool = False  #: card variants are cut from one marked render (see card)
     inputs: object = None  #: stands for the taxonomy, config and templates of this build
     #: what the previous build made, by everything it was made from (the cache's
     #: generations "paper pages", "listings", "author pages", "cards"; empty when pure)
@@ -282,9 +283,11 @@ class _Builder:
         return links
 
     def card(self, paper: Paper, omit: str | None = None) -> Markup:
-        """A paper's card (the ``card`` macro of _macros.html.j2), rendered once per build
-        for each chip it leaves out (``omit``: ``"category:<slug>"`` or ``"tag:<slug>"``,
-        the listing it is shown on)."""
+        """A paper's card (the ``card`` macro of _macros.html.j2) for each chip it leaves
+        out (``omit``: ``"category:<slug>"`` or ``"tag:<slug>"``, the listing it is shown
+        on). Rendered once per paper with its chips marked; each variant cuts one chip out
+        of that (checked against the template on the first card; a fork's ``card`` without
+        ``marked`` is rendered once per variant)."""
         key = (paper, omit, self.inputs)
         html = self.cards.get(key) or self.previous["cards"].get(key)
         if html is None:
@@ -292,9 +295,26 @@ class _Builder:
                 module = self.env.get_template("_macros.html.j2").make_module(
                     self.context(""))
                 self.card_macro = module.card
-            html = Markup(self.card_macro(paper, omit=omit))
+                self.cut_chips = "marked" in getattr(module.card, "arguments", ()) and \
+                    self._cuts_like_the_template(paper)
+            if self.cut_chips:
+                marked_key = (paper, "\x02", self.inputs)
+                marked = self.cards.get(marked_key) or self.previous["cards"].get(marked_key)
+                if marked is None:
+                    marked = self.card_macro(paper, marked=True)
+                self.cards[marked_key] = marked
+                html = Markup(_cut_chip(marked, omit))
+            else:
+                html = Markup(self.card_macro(paper, omit=omit))
         self.cards[key] = html
         return html
+
+    def _cuts_like_the_template(self, paper: Paper) -> bool:
+        """Whether cutting chips out of the marked card gives what the template gives."""
+        marked = self.card_macro(paper, marked=True)
+        omits = [None, f"category:{paper.category}", *(f"tag:{t}" for t in paper.tags)]
+        return all(_cut_chip(marked, omit) == str(self.card_macro(paper, omit=omit))
+                   for omit in omits)
 
     def context(self, here: str, **values: Any) -> dict[str, Any]:
         taxonomy = self.collection.taxonomy
@@ -505,6 +525,18 @@ class _Builder:
                 else:
                     self.pages.append(cached)
                 self.author_page_cache[key] = cached
+
+
+def _cut_chip(marked: str, omit: str | None) -> str:
+    """A card rendered with ``marked=True`` without the chip ``omit`` and the marks."""
+    if omit is not None:
+        start = marked.find(f"\x02{omit}\x03")
+        if start >= 0:
+            marked = marked[:start] + marked[marked.index("\x04", start) + 1:]
+    out = []
+    for piece in marked.split("\x02"):
+        out.append(piece[piece.index("\x03") + 1:] if "\x03" in piece and out else piece)
+    return "".join(out).replace("\x04", "")
 
 
 def feed_links(collection: Collection, config: SiteConfig, here: str, kind: str,
