@@ -317,16 +317,18 @@ def test_page_rankings_follow_the_history_not_its_address():
 
     from generator import pages
     from generator.core import trending
+    from generator.core.cache import Cache
 
     collection = coll(paper("a"), paper("b"), paper("c"))
     today = dt.date(2026, 11, 30)
+    cache = Cache()  # one cache across the builds, as a serve session has
     for _ in range(5):
         quiet = History({today - dt.timedelta(days=7): {}, today: {}})
-        first = pages._rank(collection, quiet, today, "week")
+        first = pages._rank(collection, quiet, today, "week", cache)
         del quiet
         gc.collect()
         busy = History({today - dt.timedelta(days=7): {"b": {"citations": 1}},
                         today: {"b": {"citations": 500}}})
-        assert pages._rank(collection, busy, today, "week") == \
+        assert pages._rank(collection, busy, today, "week", cache) == \
             trending.rank(collection, busy, today, "week")
-        assert pages._rank(collection, busy, today, "week") != first
+        assert pages._rank(collection, busy, today, "week", cache) != first
