@@ -354,6 +354,17 @@ class _Builder:
         self.pages.append(Page(path, url, title, markdown, source, in_nav, search, page_meta_,
                                made=(extra, body if html_body else None), frame=frame))
 
+    def reused(self, key: tuple[Any, ...], add: Callable[[], None]) -> None:
+        """The page the previous build made from ``key`` (everything it shows), or a new
+        one made by ``add``: `serve` makes again only the listings an edit changes."""
+        cached = self.previous["listings"].get(key)
+        if cached is None:
+            add()
+            cached = self.pages[-1]
+        else:
+            self.pages.append(cached)
+        self.listing_pages[key] = cached
+
     # -- pages ------------------------------------------------------------------------------
     def home(self) -> None:
         c = self.collection
@@ -474,14 +485,19 @@ class _Builder:
         size = max(1, self.config.page_size)
         chunks = [papers[i:i + size] for i in range(0, len(papers), size)] or [()]
         facets = browse_facets(c)
+        trending_on = not self.rankings[self.config.trending_default].fallback
+        facets_key = tuple((name, tuple(values)) for name, values in facets.items())
         for number, chunk in enumerate(chunks, start=1):
             url = "papers/" if number == 1 else f"papers/page/{number}/"
-            self.add(url + "index.md", "All papers" if number == 1
-                     else f"All papers (page {number})", "papers.html.j2",
-                     in_nav=number == 1, meta=_listing_meta(url),
-                     papers=chunk, count=len(papers), facets=facets,
-                     pager=_pager("papers/", number, len(chunks)),
-                     trending=not self.rankings[self.config.trending_default].fallback)
+            self.reused(("papers", url, tuple(chunk), len(papers), len(chunks), facets_key,
+                         trending_on, self.inputs, self.today),
+                        lambda url=url, number=number, chunk=chunk: self.add(
+                            url + "index.md", "All papers" if number == 1
+                            else f"All papers (page {number})", "papers.html.j2",
+                            in_nav=number == 1, meta=_listing_meta(url),
+                            papers=chunk, count=len(papers), facets=facets,
+                            pager=_pager("papers/", number, len(chunks)),
+                            trending=trending_on))
 
     def authors_index(self, authors: Sequence[Author]) -> None:
         """``/authors/``: every author by surname, in pages of ten listings' worth."""
@@ -493,11 +509,14 @@ class _Builder:
             groups: dict[str, list[Author]] = {}
             for author in chunk:
                 groups.setdefault(author.letter, []).append(author)
-            self.add(url + "index.md", "Authors" if number == 1 else
-                     f"Authors (page {number})", "authors.html.j2", meta=_listing_meta(url),
-                     groups=list(groups.items()), count=len(ordered),
-                     pager=_pager("authors/", number, len(chunks)),
-                     span=(chunk[0].surname, chunk[-1].surname) if chunk else None)
+            self.reused(("authors", url, tuple(chunk), len(ordered), len(chunks), self.inputs,
+                         self.today),
+                        lambda url=url, number=number, chunk=chunk, groups=groups: self.add(
+                            url + "index.md", "Authors" if number == 1 else
+                            f"Authors (page {number})", "authors.html.j2",
+                            meta=_listing_meta(url), groups=list(groups.items()),
+                            count=len(ordered), pager=_pager("authors/", number, len(chunks)),
+                            span=(chunk[0].surname, chunk[-1].surname) if chunk else None))
 
     def author_pages(self, authors: Sequence[Author]) -> None:
         """One page per author (more when paginated). The first page of each is written

@@ -386,10 +386,17 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         if self.serving and self.nav is not None:
             # A dirty rebuild reads only modified pages, so a page it did not read has no
             # title and the navigation rendered that time would show "None" for it: read
-            # the source (not render it) of every page in the navigation that was skipped.
+            # the source (not render it) of every page in the navigation that was skipped,
+            # and give it the title it was rendered with last time ("Fill in: enrich", not
+            # the raw heading "Fill in: `enrich`"), so the navigation is the same as after
+            # a full build (and the framed pages' frame too: they are not written again).
+            titles = self.cache.room("rendered titles")
             for nav_page in self.nav.pages:
                 if nav_page.markdown is None:
                     nav_page.read_source(config)
+                    title = titles.get((nav_page.file.src_uri, nav_page.markdown))
+                    if title is not None:
+                        compat.set_rendered_title(nav_page, title)
         self.writer = self.renderer = None
         if self.paper_files:
             assert self.nav is not None
@@ -422,6 +429,8 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
                         files: Files) -> str:
         # Bodies rendered from *.html.j2 templates are finished HTML: Markdown saw only their
         # front matter, and the body goes in here, before search indexes the page.
+        if self.serving and page.markdown is not None:
+            self.cache.room("rendered titles")[(page.file.src_uri, page.markdown)] = page.title
         return self.bodies.get(page.file.src_uri, html)
 
     def on_post_page(self, output: str, /, *, page: MkPage, config: MkDocsConfig) -> str:

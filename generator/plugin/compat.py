@@ -39,6 +39,12 @@ def rendering(config: Any, page: Page) -> Iterator[None]:
         config._current_page = None
 
 
+def set_rendered_title(page: Page, title: str) -> None:
+    """Give a page that a dirty build did not render the title its last render found (what
+    ``Page.title`` returns after ``render``; MkDocs keeps it in ``_title_from_render``)."""
+    page._title_from_render = title
+
+
 def template_context(nav: Any, files: Any, config: Any, page: Page) -> dict[str, Any]:
     """The template context MkDocs gives a page (``mkdocs.commands.build.get_context``)."""
     return _build.get_context(nav, files, config, page)
@@ -79,6 +85,8 @@ def problems() -> list[str]:
         out.append("Page._set_edit_url(self, repo_url, edit_uri, edit_uri_template) changed")
     if params(getattr(_build, "get_context", None))[:4] != ["nav", "files", "config", "page"]:
         out.append("mkdocs.commands.build.get_context(nav, files, config, page) changed")
+    if "_title_from_render" not in inspect.getsource(Page):
+        out.append("Page no longer keeps the rendered title in _title_from_render")
     if "_current_page" not in inspect.getsource(_build):
         out.append("MkDocs no longer sets config._current_page while building a page")
     try:
