@@ -35,6 +35,9 @@ class SiteConfig:
     digest_days: int = 14
     page_size: int = 50  #: papers per category/tag page before paginating
     search: str = "material"  #: "material" (one JSON index) or "pagefind" (chunked, large lists)
+    #: which authors get a page at /authors/<slug>/: "all", "shared" (authors of two or more
+    #: papers on the list: most authors of a large list appear once) or "none"
+    author_pages: str = "all"
 
     @property
     def papers_path(self) -> Path:

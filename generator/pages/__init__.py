@@ -253,6 +253,8 @@ class _Builder:
     paper_pages: dict[Any, Page] = field(default_factory=dict)
     listing_pages: dict[Any, Page] = field(default_factory=dict)
     author_page_cache: dict[Any, Page] = field(default_factory=dict)
+    #: slugs of the authors who have a page; None: every author (``author_pages: all``)
+    with_pages: frozenset[str] | None = None
 
     # -- helpers for templates -------------------------------------------------------------
     def links(self) -> dict[str, Any]:
@@ -268,9 +270,16 @@ class _Builder:
             "paper_url": lambda pid: to(paper_path(pid)),
             "category_url": lambda slug: to(f"categories/{slug}/"),
             "tag_url": lambda slug: to(f"tags/{slug}/"),
-            "author_url": lambda name: to(f"authors/{author_slug(name)}/"),
+            "author_url": self.author_url,
             "card_html": self.card,
         }
+
+    def author_url(self, name: str) -> str | None:
+        """The link to an author's page, None when the author has none (``author_pages``)."""
+        slug = author_slug(name)
+        if self.with_pages is not None and slug not in self.with_pages:
+            return None
+        return ROOT + f"authors/{slug}/"
 
     def feed_links(self, url: str, kind: str, slug: str | None) -> str:
         """<link rel="alternate"> tags of a page; the same for every page of a kind and
@@ -985,6 +994,16 @@ def authors_of(collection: Collection) -> tuple[Author, ...]:
         for slug in sorted(spellings))
 
 
+def authors_with_pages(authors: Sequence[Author], mode: str) -> tuple[Author, ...]:
+    """The authors who get a page: every one (``all``), those of two or more papers on the
+    list (``shared``), or none."""
+    if mode == "none":
+        return ()
+    if mode == "shared":
+        return tuple(a for a in authors if len(a.papers) >= 2)
+    return tuple(authors)
+
+
 def _listing_meta(url: str) -> dict[str, Any]:
     """A listing's metadata. Pages below a folder's first level share one rendered sidebar
     per folder (reading-list-paper.html keys it by the URL's first part, which a folder's
@@ -1060,7 +1079,8 @@ _COMBINING = re.compile("[\u0300-\u036f]")
 _NOT_SLUG = re.compile("[^a-z0-9]+")
 
 
-def papers_index_json(collection: Collection, ranking: trending.Ranking) -> bytes:
+def papers_index_json(collection: Collection, ranking: trending.Ranking,
+                      with_pages: frozenset[str] | None = None) -> bytes:
     """``papers/index.json``: what /papers/ sorts and filters by (docs/data.md).
 
     Column by column (one list per field, a paper's values at the same position in each),
@@ -1069,7 +1089,9 @@ def papers_index_json(collection: Collection, ranking: trending.Ranking) -> byte
     "A, B, C et al."); categories and tags as indexes into the lists at the top; the
     trending rank (null when unranked or when there is no popularity data); a renamed
     paper's former ids as ``aliases`` (old id -> current id), so saved.js moves a mark kept
-    under an old id onto the paper, present only when some paper has been renamed."""
+    under an old id onto the paper, present only when some paper has been renamed; the
+    slugs of the authors who have a page as ``authors_with_pages``, present only when not
+    every author has one (``author_pages: shared`` or ``none``)."""
     taxonomy = collection.taxonomy
     cat_at = {c.slug: i for i, c in enumerate(taxonomy.categories)}
     tag_at = {t.slug: i for i, t in enumerate(taxonomy.tags)}
@@ -1097,6 +1119,8 @@ def papers_index_json(collection: Collection, ranking: trending.Ranking) -> byte
     aliases = {alias: p.id for p in papers for alias in p.aliases}
     if aliases:
         doc["aliases"] = dict(sorted(aliases.items()))
+    if with_pages is not None:
+        doc["authors_with_pages"] = sorted(with_pages)
     return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
@@ -1144,19 +1168,22 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
                        stars=code_stars(collection, history, today),
                        previous={name: cache.previous(name) for name in GENERATIONS})
 
-    authors = authors_of(collection)
+    authors = authors_with_pages(authors_of(collection), config.author_pages)
+    builder.with_pages = None if config.author_pages == "all" else \
+        frozenset(a.slug for a in authors)
 
     def listings_and_files() -> tuple[list[Page], dict[str, bytes]]:
         start = len(builder.pages)
         builder.indexes()
         builder.all_papers()
-        builder.authors_index(authors)
+        if config.author_pages != "none":
+            builder.authors_index(authors)
         listings = builder.pages[start:]
         del builder.pages[start:]
         files = data_files(collection, config, today, list(rankings.values()),
                            digest.digest_rankings(collection, history, config, today))
         files["papers/index.json"] = papers_index_json(
-            collection, rankings[config.trending_default])
+            collection, rankings[config.trending_default], builder.with_pages)
         return listings, dict(sorted(files.items()))
 
     job = (runner or Inline)(listings_and_files)

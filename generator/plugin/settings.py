@@ -63,6 +63,10 @@ class ReadingListConfig(base.Config):
     #: (checked against a real render every build); "mkdocs": each goes through MkDocs,
     #: for forks whose other plugins must see every paper page.
     paper_pages = c.Choice(("fast", "mkdocs"), default="fast")
+    #: "all": a page for every author; "shared": only for authors of two or more papers on
+    #: the list (a large list's authors mostly appear once: thousands of one-card pages);
+    #: "none": no author pages, names are plain text.
+    author_pages = c.Choice(("all", "shared", "none"), default="all")
 
     def validate(self) -> tuple[list[Any], list[Any]]:
         failed, warnings = super().validate()

@@ -110,6 +110,7 @@
                published: published, year: published ? parseInt(published.slice(0, 4), 10) : null,
                venue: c.venue[i], category: c.category[i], tags: c.tags[i], rank: c.rank[i] };
     });
+    doc.paged = doc.authors_with_pages ? new Set(doc.authors_with_pages) : null;
     return doc;
   }
 
@@ -195,7 +196,10 @@
       names.className = "rl-authors";
       p.authors.forEach(function (name, i) {
         if (i) names.append(", ");
-        names.append(link(root.href + "authors/" + authorSlug(name) + "/", name));
+        var slug = authorSlug(name);
+        // author_pages: shared or none in mkdocs.yml: only the listed authors have a page.
+        var paged = !data.paged || data.paged.has(slug);
+        names.append(paged ? link(root.href + "authors/" + slug + "/", name) : name);
       });
       if (p.more > 0) names.append(" et al.");
       meta.append(names);
