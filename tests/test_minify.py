@@ -78,3 +78,10 @@ def test_pieces_collapsed_apart_join_to_the_whole_collapsed(pieces: list[str]) -
     from generator.plugin.fastpages import _join_collapsed
 
     assert _join_collapsed([collapse(p) for p in pieces]) == collapse("".join(pieces))
+
+
+def test_a_raw_text_element_inside_pre_does_not_end_it():
+    # Found by the property test above: "</pre>" inside <script> (raw text) closes nothing,
+    # so the whitespace after </script> is still inside <pre>, kept exactly.
+    html = "<pre><script></pre></script>\n    </pre>\n   after"
+    assert collapse(html) == "<pre><script></pre></script>\n    </pre>\nafter"

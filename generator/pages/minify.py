@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 
 _OPEN = re.compile(r"<(pre|textarea|script|style)\b[^>]*>", re.I)
-_PRE = re.compile(r"<(/?)pre\b[^>]*>", re.I)
+#: inside <pre>: its own tags (it nests), and raw-text elements, whose text may hold "</pre>"
+_IN_PRE = re.compile(r"<(/?)(pre|textarea|script|style)\b[^>]*>", re.I)
 _SPACE = " \t\r\f"  # HTML's whitespace besides the line feed
 
 
@@ -32,13 +33,23 @@ def _kept_end(html: str, match: re.Match[str]) -> int:
     never closed, as a browser reads it). ``<pre>`` nests; the others hold raw text."""
     name = match.group(1).lower()
     if name == "pre":
-        depth = 1
-        for tag in _PRE.finditer(html, match.end()):
+        depth, pos = 1, match.end()
+        while (tag := _IN_PRE.search(html, pos)) is not None:
+            inner = tag.group(2).lower()
+            if inner != "pre":  # a raw-text element: a "</pre>" in its text closes nothing
+                pos = tag.end() if tag.group(1) else _raw_end(html, inner, tag.end())
+                continue
             depth += -1 if tag.group(1) else 1
             if depth == 0:
                 return tag.end()
+            pos = tag.end()
         return len(html)
-    close = re.compile(rf"</{name}\s*>", re.I).search(html, match.end())
+    return _raw_end(html, name, match.end())
+
+
+def _raw_end(html: str, name: str, start: int) -> int:
+    """The end of a raw-text element ``name`` whose text starts at ``start``."""
+    close = re.compile(rf"</{name}\s*>", re.I).search(html, start)
     return close.end() if close else len(html)
 
 
