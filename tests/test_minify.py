@@ -85,3 +85,10 @@ def test_a_raw_text_element_inside_pre_does_not_end_it():
     # so the whitespace after </script> is still inside <pre>, kept exactly.
     html = "<pre><script></pre></script>\n    </pre>\n   after"
     assert collapse(html) == "<pre><script></pre></script>\n    </pre>\nafter"
+
+
+def test_compact_js_drops_comment_lines_and_indentation_only():
+    from generator.plugin import compact_js
+
+    source = "  // a comment\n  var a = 1; // kept: not a whole line\n\n    if (a) {\n      f();\n  }\n"
+    assert compact_js(source) == "var a = 1; // kept: not a whole line\nif (a) {\nf();\n}"

@@ -88,6 +88,13 @@ def run_pagefind(site_dir: Path) -> None:
                           "package installed? pip install 'pagefind[extended]')")
 
 
+def compact_js(source: str) -> str:
+    """Our inline script without its comment lines and indentation (lines that start with
+    ``//`` once stripped; every statement of ours ends its line, so nothing else changes)."""
+    lines = (line.strip() for line in source.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
+
+
 class _Generated(File):
     """A generated file that knows whether its content changed since the last build.
 
@@ -380,6 +387,7 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
         # MkDocs makes a new theme environment for every build; keep the compiled templates
         # so `serve` does not compile Material's templates again after each edit.
         env.bytecode_cache = _MemoryBytecodeCache(self.cache.room("compiled templates"))
+        env.filters["rl_compact_js"] = compact_js
         env.globals["rl_cached"] = self.blocks.get
         env.globals["rl_remember"] = self._remember
         self.files = files
