@@ -90,5 +90,6 @@ def test_a_raw_text_element_inside_pre_does_not_end_it():
 def test_compact_js_drops_comment_lines_and_indentation_only():
     from generator.plugin import compact_js
 
-    source = "  // a comment\n  var a = 1; // kept: not a whole line\n\n    if (a) {\n      f();\n  }\n"
+    source = ("  // a comment\n  var a = 1; // kept: not a whole line\n\n"
+              "    if (a) {\n      f();\n  }\n")
     assert compact_js(source) == "var a = 1; // kept: not a whole line\nif (a) {\nf();\n}"
