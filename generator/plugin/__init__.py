@@ -88,6 +88,11 @@ def run_pagefind(site_dir: Path) -> None:
                           "package installed? pip install 'pagefind[extended]')")
 
 
+def _second_process_failed(exc: BaseException) -> PluginError:
+    return PluginError(f"reading-list: the second process failed ({exc}); `workers: 1` in "
+                       "mkdocs.yml builds in one process")
+
+
 def compact_js(source: str) -> str:
     """Our inline script without its comment lines and indentation (lines that start with
     ``//`` once stripped; every statement of ours ends its line, so nothing else changes)."""
@@ -295,8 +300,7 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
             pageset = build_page_set(collection, site, today, history, runner=runner,
                                      cache=self.cache)
         except BackgroundFailed as exc:
-            raise PluginError(f"reading-list: the second process failed ({exc}); "
-                              "`workers: 1` in mkdocs.yml builds in one process") from None
+            raise _second_process_failed(exc) from None
         self.heads, self.bodies = {}, {}
         # Content fingerprints of the last build into this folder.
         seen = self.cache.room("fingerprints").setdefault(str(config.site_dir), {})
@@ -353,15 +357,14 @@ class ReadingListPlugin(BasePlugin[ReadingListConfig]):
             context["pages"] = entries
         return context
 
-    @event_priority(100)  # before search writes its index: the child leaves here
+    @event_priority(100)  # before search writes its index: the papers' records go in
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.writer is not None:
             writer, self.writer = self.writer, None
             try:
                 writer.finish()
             except BackgroundFailed as exc:
-                raise PluginError(f"reading-list: the second process failed ({exc}); "
-                                  "`workers: 1` in mkdocs.yml builds in one process") from None
+                raise _second_process_failed(exc) from None
         self._add_search_records(config)
         if self.site is not None and self.site.search == "pagefind":
             run_pagefind(Path(config.site_dir))
