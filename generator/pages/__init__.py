@@ -555,16 +555,16 @@ class _Builder:
                 self.author_page_cache[key] = cached
 
 
+_CHIP_MARKS = re.compile("\x02[^\x03]*\x03|\x04")
+
+
 def _cut_chip(marked: str, omit: str | None) -> str:
     """A card rendered with ``marked=True`` without the chip ``omit`` and the marks."""
     if omit is not None:
         start = marked.find(f"\x02{omit}\x03")
         if start >= 0:
             marked = marked[:start] + marked[marked.index("\x04", start) + 1:]
-    out = []
-    for piece in marked.split("\x02"):
-        out.append(piece[piece.index("\x03") + 1:] if "\x03" in piece and out else piece)
-    return "".join(out).replace("\x04", "")
+    return _CHIP_MARKS.sub("", marked)
 
 
 def feed_links(collection: Collection, config: SiteConfig, here: str, kind: str,
