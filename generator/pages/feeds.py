@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import html as html_text
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -30,9 +31,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urljoin
 
 from ..core.config import SiteConfig
 from ..core.entries import Collection, Paper, Taxonomy, paper_path
+from ..core.render import note_html
 from .digest import DigestDay, clean, digest_days, digest_html, html_fragment
 
 DC = "http://purl.org/dc/elements/1.1/"
@@ -176,20 +179,27 @@ def _serialize(root: ET.Element) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def paper_html(paper: Paper) -> str:
-    """The item description: abstract, then the curator's note, as escaped text in HTML."""
+_HREF = re.compile(r'href="([^"]*)"')  # nh3 writes every attribute in double quotes
+
+
+def paper_html(paper: Paper, config: SiteConfig) -> str:
+    """The item description: the abstract as escaped text in HTML, then the curator's note
+    rendered as on the paper page (Markdown without raw HTML, sanitized: ``note_html``), so a
+    feed reader shows *emphasis* and links, not the Markdown source. A relative link in the
+    note is made absolute against the paper page, where it points on the site."""
     root = ET.Element("div")
     for para in (p for p in paper.abstract.split("\n\n") if p.strip()):
         _sub(root, "p", " ".join(para.split()))
+    out = html_fragment(list(root))
     if paper.note:
-        for i, para in enumerate(p for p in paper.note.split("\n\n") if p.strip()):
-            p = _sub(root, "p")
-            if i == 0:
-                strong = _sub(p, "strong", "Curator's note:")
-                strong.tail = " " + clean(" ".join(para.split()))
-            else:
-                p.text = clean(" ".join(para.split()))
-    return html_fragment(list(root))
+        page = config.absolute(paper_path(paper.id))
+        note = _HREF.sub(lambda m: 'href="' + html_text.escape(urljoin(
+            page, html_text.unescape(m.group(1)))) + '"', str(note_html(paper.note)).strip())
+        label = "<strong>Curator's note:</strong>"
+        note = note.replace("<p>", f"<p>{label} ", 1) if note.startswith("<p>") \
+            else f"<p>{label}</p>{note}"
+        out += clean(note)
+    return out
 
 
 def paper_text(paper: Paper) -> str:
@@ -238,7 +248,7 @@ def _paper_item(channel: ET.Element, paper: Paper, taxonomy: Taxonomy,
     item = _sub(channel, "item")
     _sub(item, "title", paper.title)
     _sub(item, "link", config.absolute(paper_path(paper.id)))
-    _sub(item, "description", paper_html(paper))
+    _sub(item, "description", paper_html(paper, config))
     _sub(item, "guid", guid(paper, config), {"isPermaLink": "false"})
     _sub(item, "pubDate", rfc822(paper.added))
     tags = taxonomy.tag_by_slug
@@ -307,7 +317,7 @@ def json_feed(collection: Collection, config: SiteConfig) -> bytes:
             "url": config.absolute(paper_path(paper.id)),
             "title": paper.title,
             "content_text": paper_text(paper),
-            "content_html": paper_html(paper),
+            "content_html": paper_html(paper, config),
             "date_published": rfc3339(paper.added),
         }
         if paper.main_url:
