@@ -1,13 +1,16 @@
 """The MkDocs plugin: translates MkDocs events into calls of the pure core.
 
 ``on_files`` loads the entries, asks :func:`generator.pages.build_page_set` for the page set
-and hands MkDocs virtual files (``File.generated``); ``on_post_page`` adds each page's extra
-``<head>`` tags. Nothing is written into ``docs/``.
+and hands MkDocs virtual files (``File.generated``); ``on_env`` checks the frame of the
+framed pages (paper, author, category, tag) and starts the writer, which ``on_post_build``
+finishes; ``on_post_page`` adds each page's extra ``<head>`` tags. Nothing is written into
+``docs/``. What one build keeps for the next is in ``self.cache`` (generator/core/cache.py).
 
 This package is the MkDocs adapter, the only code that imports ``mkdocs`` or ``material``:
-the plugin (here), its options (``settings``), the checked frame for fast pages
-(``fastpages``), the two-process writer (``parallel``), where a build may write
-(``outputs``), and ``compat``, which holds every private MkDocs/Material API it touches.
+the plugin (here), its options (``settings``), the checked frame (``fastpages``), the writer
+of framed pages (``writer``), our forked children (``parallel``), where a build may write
+(``outputs``), the MkDocs calls behind build and serve (``engine``), and ``compat``, which
+holds every private MkDocs/Material API it touches.
 """
 
 from __future__ import annotations
