@@ -11,11 +11,10 @@
 // titles), so it is written with textContent and attributes, never as HTML.
 //
 // A renamed paper keeps its old id as an alias (the index's "aliases": {old: current}). A mark
-// kept under an old id is moved onto the current id whenever this script has the index, that
-// is on the Saved page (and so before an export), and an imported file's old ids are mapped
-// the same way. Other pages do not fetch the index for this: there a mark under an old id
-// stays in storage untouched (clicks change only the clicked id) until the Saved page is next
-// opened, which moves it and merges it with any mark made on the current id meanwhile.
+// kept under an old id is moved onto the current id (merged with any mark made on it since)
+// wherever the paper is shown: its control on a card or paper page names its old ids
+// (data-rl-aliases), and the Saved page reads the index (so before an export too); an
+// imported file's old ids are mapped the same way. No page fetches the index just for this.
 (function () {
   "use strict";
 
@@ -153,8 +152,22 @@
       button.addEventListener("click", function () { toggle(id, status); });
       el.appendChild(button);
     });
-    paint(el, load()[id]);
+    paint(el, adopted(id, el.getAttribute("data-rl-aliases")));
     el.hidden = false;
+  }
+
+  // A renamed paper's control names its old ids (data-rl-aliases): a mark kept under one
+  // moves onto the paper here, on any page that shows it, not only on the Saved page.
+  function adopted(id, aliases) {
+    var marks = load(), moved = false;
+    (aliases || "").split(" ").forEach(function (alias) {
+      if (!alias || alias === id || !ID_RE.test(alias) || !own(marks, alias)) return;
+      marks[id] = merged(marks[id], marks[alias]);
+      delete marks[alias];
+      moved = true;
+    });
+    if (moved) store_(marks);
+    return own(marks, id) ? marks[id] : undefined;
   }
 
   function paintAll() {
