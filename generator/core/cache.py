@@ -59,12 +59,6 @@ class Cache:
         self._tokens[name] = (value, token)
         return token
 
-    def clear(self) -> None:
-        """Forget everything (the next build is cold)."""
-        self._rooms.clear()
-        self._generations.clear()
-        self._tokens.clear()
-
 
 def or_fresh(cache: Cache | None) -> Cache:
     """``cache``, or a new empty one that the caller drops afterwards (``None`` = pure)."""

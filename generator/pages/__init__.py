@@ -242,17 +242,14 @@ class _Builder:
     pages: list[Page] = field(default_factory=list)
     #: paper id -> (GitHub stars of its code, date of that count): :func:`code_stars`
     stars: dict[str, tuple[int, dt.date]] = field(default_factory=dict)
-    cards: dict[Any, Markup] = field(default_factory=dict)
     card_macro: Any = None
     cut_chips: bool = False  #: card variants are cut from one marked render (see card)
     inputs: object = None  #: stands for the taxonomy, config and templates of this build
-    #: what the previous build made, by everything it was made from (the cache's
-    #: generations "paper pages", "listings", "author pages", "cards"; empty when pure)
+    #: what the previous build made, by everything it was made from, per generation of the
+    #: cache (GENERATIONS; empty when pure), and what this build made or reused, the same way
     previous: dict[str, Mapping[Any, Any]] = field(default_factory=dict)
+    made: dict[str, dict[Any, Any]] = field(default_factory=dict)
     feed_link_cache: dict[Any, str] = field(default_factory=dict)
-    paper_pages: dict[Any, Page] = field(default_factory=dict)
-    listing_pages: dict[Any, Page] = field(default_factory=dict)
-    author_page_cache: dict[Any, Page] = field(default_factory=dict)
     #: slugs of the authors who have a page; None: every author (``author_pages: all``)
     with_pages: frozenset[str] | None = None
 
@@ -298,7 +295,8 @@ class _Builder:
         of that (checked against the template on the first card; a fork's ``card`` without
         ``marked`` is rendered once per variant)."""
         key = (paper, omit, self.inputs)
-        html = self.cards.get(key) or self.previous["cards"].get(key)
+        cards = self.made.setdefault("cards", {})
+        html = cards.get(key) or self.previous["cards"].get(key)
         if html is None:
             if self.card_macro is None:
                 module = self.env.get_template("_macros.html.j2").make_module(
@@ -308,14 +306,14 @@ class _Builder:
                     self._cuts_like_the_template(paper)
             if self.cut_chips:
                 marked_key = (paper, "\x02", self.inputs)
-                marked = self.cards.get(marked_key) or self.previous["cards"].get(marked_key)
+                marked = cards.get(marked_key) or self.previous["cards"].get(marked_key)
                 if marked is None:
                     marked = self.card_macro(paper, marked=True)
-                self.cards[marked_key] = marked
+                cards[marked_key] = marked
                 html = Markup(_cut_chip(marked, omit))
             else:
                 html = Markup(self.card_macro(paper, omit=omit))
-        self.cards[key] = html
+        cards[key] = html
         return html
 
     def _cuts_like_the_template(self, paper: Paper) -> bool:
@@ -338,9 +336,11 @@ class _Builder:
             slug: str | None = None, meta: dict[str, Any] | None = None,
             in_nav: bool = False, source: str | None = None,
             head: Callable[[], str] | None = None, search: dict[str, Any] | None = None,
-            lazy: bool = False, frame: bool = False, **values: Any) -> None:
+            lazy: bool = False, frame: bool = False,
+            kept: tuple[str, tuple[Any, ...]] | None = None, **values: Any) -> None:
         """Add a page; ``lazy``: its head and body are rendered when first used. ``values``
-        may hold callables, called then (parts only the body needs)."""
+        may hold callables, called then (parts only the body needs). ``kept``: (generation,
+        key) under which the cache keeps it for the next build (see :meth:`reused`)."""
         url = url_of(path)
         page_meta_ = page_meta(title, meta)
         markdown = front_matter(page_meta_)
@@ -356,23 +356,25 @@ class _Builder:
             assert html_body, "only HTML bodies can wait: a Markdown body is part of the source"
             self.pages.append(Page(path, url, title, markdown, source, in_nav, search,
                                    page_meta_, make=make, frame=frame))
-            return
-        extra, body = make()
-        if not html_body:
-            markdown += body
-        self.pages.append(Page(path, url, title, markdown, source, in_nav, search, page_meta_,
-                               made=(extra, body if html_body else None), frame=frame))
-
-    def reused(self, key: tuple[Any, ...], add: Callable[[], None]) -> None:
-        """The page the previous build made from ``key`` (everything it shows), or a new
-        one made by ``add``: `serve` makes again only the listings an edit changes."""
-        cached = self.previous["listings"].get(key)
-        if cached is None:
-            add()
-            cached = self.pages[-1]
         else:
+            extra, body = make()
+            if not html_body:
+                markdown += body
+            self.pages.append(Page(path, url, title, markdown, source, in_nav, search,
+                                   page_meta_, made=(extra, body if html_body else None),
+                                   frame=frame))
+        if kept is not None:
+            self.made.setdefault(kept[0], {})[kept[1]] = self.pages[-1]
+
+    def reused(self, generation: str, key: tuple[Any, ...]) -> bool:
+        """Whether the previous build made a page from ``key`` (everything it shows); if so
+        it is this build's too. Otherwise the caller adds it with ``kept=(generation, key)``:
+        `serve` makes again only the pages an edit changes."""
+        cached = self.previous.get(generation, {}).get(key)
+        if cached is not None:
             self.pages.append(cached)
-        self.listing_pages[key] = cached
+            self.made.setdefault(generation, {})[key] = cached
+        return cached is not None
 
     # -- pages ------------------------------------------------------------------------------
     def home(self) -> None:
@@ -391,28 +393,24 @@ class _Builder:
         # Everything a paper page is made of: reused as is while none of it changes (a
         # `serve` rebuild after one edit renders one page, not thousands).
         code = code_button(paper, self.stars.get(paper.id))
-        key = (paper, related_papers, code, self.inputs)
-        cached = self.previous["paper pages"].get(key)
-        if cached is None:
-            path = paper_path(paper.id) + "index.md"
+        key = ("paper pages", (paper, related_papers, code, self.inputs))
+        if self.reused(*key):
+            return
+        path = paper_path(paper.id) + "index.md"
+        self.add(
             # <title> is plain text: $\ell_2$ reads as ℓ₂ there, not as TeX.
-            self.add(path, math_text(paper.title), "paper.html.j2", head_kind="paper",
-                     slug=paper.id,
-                     source=paper.source,
-                     meta={"hide": ["toc"], "template": "reading-list-paper.html",
-                           # Material prints it unescaped into <meta name="description">.
-                           "description": escape(summary(paper), quote=True),
-                           # Indexed from the entry (search_record), not from the page.
-                           "search": {"exclude": True}},
-                     head=lambda: paper_head(paper, self.config, url_of(path)),
-                     search=search_record(paper, self.collection, url_of(path)), lazy=True,
-                     paper=paper, related=related_papers, code=code,
-                     bibtex=lambda: bibtex.entry(paper),
-                     correction_url=lambda: correction_url(paper, self.config))
-            cached = self.pages[-1]
-        else:
-            self.pages.append(cached)
-        self.paper_pages[key] = cached
+            path, math_text(paper.title), "paper.html.j2", head_kind="paper", slug=paper.id,
+            source=paper.source,
+            meta={"hide": ["toc"], "template": "reading-list-paper.html",
+                  # Material prints it unescaped into <meta name="description">.
+                  "description": escape(summary(paper), quote=True),
+                  # Indexed from the entry (search_record), not from the page.
+                  "search": {"exclude": True}},
+            head=lambda: paper_head(paper, self.config, url_of(path)),
+            search=search_record(paper, self.collection, url_of(path)), lazy=True,
+            paper=paper, related=related_papers, code=code,
+            bibtex=lambda: bibtex.entry(paper),
+            correction_url=lambda: correction_url(paper, self.config), kept=key)
 
     def listing(self, kind: str, slug: str, title: str, description: str,
                 papers: Sequence[Paper]) -> None:
@@ -430,19 +428,17 @@ class _Builder:
             # hold an edited paper, not all of them).
             key = (url, page_title, kind, slug, title, description, tuple(chunk), len(papers),
                    tuple(pager.items()), self.inputs, self.today)
-            cached = self.previous["listings"].get(key)
-            if cached is not None:
-                self.pages.append(cached)
-                self.listing_pages[key] = cached
+            if self.reused("listings", key):
                 continue
-            self.add(url + "index.md", page_title, "listing.html.j2",
-                     head_kind="category" if kind == "categories" else "tag", slug=slug,
-                     meta={**LISTING, "template": "reading-list-paper.html"},
-                     kind=kind, heading=title,
-                     description=description, papers=chunk, count=len(papers), pager=pager,
-                     first=(number - 1) * size, frame=True,
-                     omit=("category:" if kind == "categories" else "tag:") + slug)
-            self.listing_pages[key] = self.pages[-1]
+            self.add(
+                url + "index.md", page_title, "listing.html.j2",
+                head_kind="category" if kind == "categories" else "tag", slug=slug,
+                meta={**LISTING, "template": "reading-list-paper.html"},
+                kind=kind, heading=title,
+                description=description, papers=chunk, count=len(papers), pager=pager,
+                first=(number - 1) * size, frame=True,
+                omit=("category:" if kind == "categories" else "tag:") + slug,
+                kept=("listings", key))
 
     def indexes(self) -> None:
         c = self.collection
@@ -498,15 +494,15 @@ class _Builder:
         facets_key = tuple((name, tuple(values)) for name, values in facets.items())
         for number, chunk in enumerate(chunks, start=1):
             url = "papers/" if number == 1 else f"papers/page/{number}/"
-            self.reused(("papers", url, tuple(chunk), len(papers), len(chunks), facets_key,
-                         trending_on, self.inputs, self.today),
-                        lambda url=url, number=number, chunk=chunk: self.add(
-                            url + "index.md", "All papers" if number == 1
-                            else f"All papers (page {number})", "papers.html.j2",
-                            in_nav=number == 1, meta=_listing_meta(url),
-                            papers=chunk, count=len(papers), facets=facets,
-                            pager=_pager("papers/", number, len(chunks)),
-                            trending=trending_on))
+            key = ("papers", url, tuple(chunk), len(papers), len(chunks), facets_key,
+                   trending_on, self.inputs, self.today)
+            if not self.reused("listings", key):
+                self.add(url + "index.md", "All papers" if number == 1
+                         else f"All papers (page {number})", "papers.html.j2",
+                         in_nav=number == 1, meta=_listing_meta(url),
+                         papers=chunk, count=len(papers), facets=facets,
+                         pager=_pager("papers/", number, len(chunks)), trending=trending_on,
+                         kept=("listings", key))
 
     def authors_index(self, authors: Sequence[Author]) -> None:
         """``/authors/``: every author by surname, in pages of ten listings' worth."""
@@ -518,14 +514,15 @@ class _Builder:
             groups: dict[str, list[Author]] = {}
             for author in chunk:
                 groups.setdefault(author.letter, []).append(author)
-            self.reused(("authors", url, tuple(chunk), len(ordered), len(chunks), self.inputs,
-                         self.today),
-                        lambda url=url, number=number, chunk=chunk, groups=groups: self.add(
-                            url + "index.md", "Authors" if number == 1 else
-                            f"Authors (page {number})", "authors.html.j2",
-                            meta=_listing_meta(url), groups=list(groups.items()),
-                            count=len(ordered), pager=_pager("authors/", number, len(chunks)),
-                            span=(chunk[0].surname, chunk[-1].surname) if chunk else None))
+            key = ("authors", url, tuple(chunk), len(ordered), len(chunks), self.inputs,
+                   self.today)
+            if not self.reused("listings", key):
+                self.add(url + "index.md", "Authors" if number == 1 else
+                         f"Authors (page {number})", "authors.html.j2",
+                         meta=_listing_meta(url), groups=list(groups.items()),
+                         count=len(ordered), pager=_pager("authors/", number, len(chunks)),
+                         span=(chunk[0].surname, chunk[-1].surname) if chunk else None,
+                         kept=("listings", key))
 
     def author_pages(self, authors: Sequence[Author]) -> None:
         """One page per author (more when paginated). The first page of each is written
@@ -539,20 +536,16 @@ class _Builder:
                 url = base if number == 1 else f"{base}page/{number}/"
                 title = author.name if number == 1 else f"{author.name} (page {number})"
                 key = (url, author, tuple(chunk), len(chunks), self.inputs)
-                cached = self.previous["author pages"].get(key)
-                if cached is None:
-                    count = len(author.papers)
-                    description = (f"{count} paper{'' if count == 1 else 's'} by "
-                                   f"{author.name} in {self.config.site_name}.")
-                    self.add(url + "index.md", title, "author.html.j2",
-                             meta={**LISTING, "template": "reading-list-paper.html",
-                                   "description": escape(description, quote=True)},
-                             lazy=True, frame=number == 1, author=author, papers=chunk,
-                             pager=_pager(base, number, len(chunks)))
-                    cached = self.pages[-1]
-                else:
-                    self.pages.append(cached)
-                self.author_page_cache[key] = cached
+                if self.reused("author pages", key):
+                    continue
+                count = len(author.papers)
+                description = (f"{count} paper{'' if count == 1 else 's'} by "
+                               f"{author.name} in {self.config.site_name}.")
+                self.add(url + "index.md", title, "author.html.j2",
+                         meta={**LISTING, "template": "reading-list-paper.html",
+                               "description": escape(description, quote=True)},
+                         lazy=True, frame=number == 1, author=author, papers=chunk,
+                         pager=_pager(base, number, len(chunks)), kept=("author pages", key))
 
 
 _CHIP_MARKS = re.compile("\x02[^\x03]*\x03|\x04")
@@ -1157,11 +1150,10 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
     (:class:`generator.plugin.parallel.Background`); by default they are made here, first.
     """
     history = history if history is not None else trending.load_history_or_empty(None)
-    pure = cache is None
     cache = or_fresh(cache)
     rankings = {w: _rank(collection, history, today, w, cache)
                 for w in config.trending_windows}
-    env = template_env(config.root, None if pure else cache)
+    env = template_env(config.root, cache)
     builder = _Builder(collection, config, today, rankings, env, {},
                        inputs=cache.token("page inputs", (collection.taxonomy, config,
                                                           template_signature(env))),
@@ -1206,8 +1198,6 @@ def build_page_set(collection: Collection, config: SiteConfig, today: dt.date,
         raise
     listings, files = job.result()
     builder.pages += listings
-    for name, made in zip(GENERATIONS, (builder.paper_pages, builder.listing_pages,
-                                        builder.author_page_cache, builder.cards),
-                          strict=True):
-        cache.keep(name, made)
+    for name in GENERATIONS:
+        cache.keep(name, builder.made.get(name, {}))
     return PageSet(tuple(sorted(builder.pages, key=lambda p: p.path)), files)
